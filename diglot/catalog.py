@@ -1,0 +1,190 @@
+"""Gettext catalogues with Babel: extract messages, load them strictly, translate.
+
+A Catalog knows no files here either: ``read_catalog`` and ``write_catalog``
+meet the disk, ``extract_document`` and ``translate`` only meet Documents.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import tempfile
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import PoFileError, PoFileParser, write_po
+from babel.support import Translations
+
+from .errors import DiglotError
+from .hygiene import clean_text
+from .model import Document, locale_of
+
+PO_WIDTH = 76  # what msgmerge and Poedit keep, so our rewrites don't flood diffs
+_STRING_LINE = re.compile(r'^(?:#~\s*)?(?:msgid|msgid_plural|msgstr(?:\[\d+\])?|msgctxt)?\s*(".*)$')
+
+
+def po_path(translations: Path, lang: str, domain: str) -> Path:
+    return translations / locale_of(lang) / "LC_MESSAGES" / f"{domain}.po"
+
+
+def extract_document(doc: Document, root: Path) -> Catalog:
+    """One message per segment, with ``#:`` references to the source lines."""
+    catalog = _new_catalog(project=f"Diglot {doc.slug}")
+    rel = _relative(doc.path, root)
+    for seg in doc.segments:
+        catalog.add(seg.text, locations=[(rel, seg.line)], auto_comments=[seg.kind])
+    return catalog
+
+
+def _new_catalog(project: str, locale: str | None = None) -> Catalog:
+    return Catalog(
+        locale=locale, project=project, version=None, charset="utf-8",
+        creation_date=datetime(2026, 1, 1, tzinfo=timezone.utc),
+        msgid_bugs_address="", fuzzy=False,
+    )
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+class _StrictParser(PoFileParser):
+    """Babel's parser, but a repeated msgid is an error instead of a silent overwrite."""
+
+    def _add_message(self) -> None:
+        msgid = self.messages[0].denormalize() if self.messages else ""
+        msgctxt = self.context.denormalize() if self.context else None
+        key = self.catalog._key_for(msgid, msgctxt)
+        if not self.obsolete and msgid and key in self.catalog._messages:
+            raise PoFileError(f"duplicate message definition for msgid {msgid[:40]!r}", self.catalog, "", self.offset)
+        super()._add_message()
+
+
+def read_catalog(path: Path, lang: str | None = None) -> Catalog:
+    """Parse a PO file strictly; any problem is a DiglotError at path:line."""
+    data = path.read_bytes()
+    text = _decode_po(data, path)
+    _check_string_lines(text, path)
+    catalog = Catalog(locale=locale_of(lang) if lang else None, charset="utf-8")
+    parser = _StrictParser(catalog, ignore_obsolete=False, abort_invalid=True)
+    try:
+        parser.parse(io.StringIO(text))
+    except PoFileError as exc:
+        raise DiglotError(f"invalid PO file: {exc.args[0].rsplit(' on ', 1)[0]}", path, exc.lineno + 1) from None
+    except (ValueError, SyntaxError) as exc:
+        raise DiglotError(f"invalid PO file: {exc}", path) from None
+    _check_header(catalog, text, path)
+    for message in catalog:
+        if message.id and isinstance(message.string, str):
+            message.string = clean_text(message.string)
+    return catalog
+
+
+def _decode_po(data: bytes, path: Path) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        raise DiglotError("file starts with a byte-order mark (BOM); save it as UTF-8 without BOM", path, 1)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DiglotError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); catalogues must be UTF-8", path, line) from None
+    match = re.search(r'"Content-Type:[^"]*charset=([A-Za-z0-9_.:-]+)', text)
+    if match and match.group(1).lower().replace("_", "-") not in ("utf-8", "utf8"):
+        line = text[: match.start()].count("\n") + 1
+        raise DiglotError(f"declares charset {match.group(1)}; catalogues must be UTF-8", path, line)
+    return clean_text(text)
+
+
+def _check_string_lines(text: str, path: Path) -> None:
+    """Each quoted string must close on its line and use only C escapes."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        stripped = line.strip()
+        if stripped.startswith("#") and not stripped.startswith("#~"):
+            continue
+        match = _STRING_LINE.match(stripped)
+        if not match:
+            continue
+        quoted = match.group(1)
+        body = re.fullmatch(r'"((?:[^"\\]|\\.)*)"', quoted)
+        if body is None:
+            raise DiglotError("unterminated or malformed string", path, number)
+        bad = re.search(r'\\([^"\\abfnrtv0-7x])', body.group(1))
+        if bad:
+            raise DiglotError(f"bad escape sequence '\\{bad.group(1)}'", path, number)
+
+
+def _check_header(catalog: Catalog, text: str, path: Path) -> None:
+    header_line = _header_line(text)
+    if catalog.fuzzy:
+        raise DiglotError("the header entry is marked fuzzy; review it and remove the fuzzy flag", path, header_line)
+    if "Plural-Forms:" not in text.split("\n\n", 1)[0] and 'msgid ""' in text:
+        raise DiglotError("the header lacks Plural-Forms (e.g. 'nplurals=1; plural=0;' for Chinese)", path, header_line)
+
+
+def _header_line(text: str) -> int:
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.startswith('msgid ""'):
+            return number
+    return 1
+
+
+def write_catalog(catalog: Catalog, path: Path, *, omit_header: bool = False) -> bool:
+    """Write atomically, only if the bytes change. Returns whether the file changed."""
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=PO_WIDTH, omit_header=omit_header, sort_output=False, include_previous=True)
+    data = buffer.getvalue()
+    if path.exists() and path.read_bytes() == data:
+        return False
+    atomic_write(path, data)
+    return True
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside ``path`` and rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are for sharing
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def translate(doc: Document, catalog: Catalog | None, lang: str) -> Document:
+    """Replace each segment's text by its translation; missing or fuzzy ones fall back."""
+    segments = []
+    for seg in doc.segments:
+        message = catalog.get(seg.text) if catalog is not None else None
+        if message is not None and message.string and not message.fuzzy:
+            segments.append(replace(seg, text=message.string, lang=lang, source=seg.text))
+        else:
+            segments.append(replace(seg, source=seg.text, fallback=True))
+    return doc.with_segments(segments, lang=lang)
+
+
+def gnu_translations(catalog: Catalog | None) -> Translations:
+    """A gettext Translations object for Jinja, compiled in memory (no .mo on disk)."""
+    if catalog is None:
+        return Translations()
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return Translations(buffer)

@@ -1,0 +1,110 @@
+"""Simplified → Traditional Chinese with OpenCC, then reviewer overrides.
+
+The only module that imports OpenCC. Conversion is not idempotent
+(演算法 → 演演算法 on a second pass, OpenCC #950), so a Document remembers
+that it was converted and a second call is refused. URLs, e-mail addresses,
+code spans and footnote labels are never converted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from functools import lru_cache
+
+from babel.messages.catalog import Catalog
+
+from .errors import DiglotError
+from .model import Document, Segment
+
+PROFILES = ("s2twp", "s2tw", "s2hk", "s2t")
+#: Profiles for regions whose usage sets quotations in corner brackets.
+CORNER_QUOTE_PROFILES = ("s2twp", "s2tw", "s2hk")
+
+# Spans OpenCC must not touch: autolinks, link targets, code, footnote calls, URLs, e-mails.
+_PROTECTED = re.compile(
+    r"<[^<>\s]+>"                       # <https://…> autolinks
+    r"|\]\([^)]*\)"                     # ](link target)
+    r"|`[^`]*`"                         # `code`
+    r"|\[\^[^\]\s]+\]"                  # [^footnote]
+    r"|[A-Za-z][A-Za-z0-9+.-]*://[!-~]+"  # bare URLs (ASCII only: CJK after them is text)
+    r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"  # e-mail addresses
+)
+_QUOTES = str.maketrans({"“": "「", "”": "」", "‘": "『", "’": "』"})
+
+
+@lru_cache(maxsize=None)
+def _converter(profile: str):
+    import opencc
+
+    return opencc.OpenCC(f"{profile}.json" if not profile.endswith(".json") else profile)
+
+
+def check_profile(profile: str) -> None:
+    if profile not in PROFILES:
+        raise DiglotError(f"unknown OpenCC profile '{profile}' (allowed: {', '.join(PROFILES)})")
+
+
+def convert_text(text: str, profile: str = "s2twp") -> str:
+    """Convert one string, leaving protected spans byte for byte."""
+    check_profile(profile)
+    convert = _converter(profile).convert
+    out, last = [], 0
+    for match in _PROTECTED.finditer(text):
+        out.append(convert(text[last : match.start()]))
+        out.append(match.group(0))
+        last = match.end()
+    out.append(convert(text[last:]))
+    result = "".join(out)
+    if profile in CORNER_QUOTE_PROFILES:
+        result = _corner_quotes(result)
+    return result
+
+
+def _corner_quotes(text: str) -> str:
+    # Only quotation marks inside Chinese text; Latin apostrophes (it’s) stay.
+    return re.sub(
+        r"[“”‘’]",
+        lambda m: m.group(0) if _latin_apostrophe(text, m.start()) else m.group(0).translate(_QUOTES),
+        text,
+    )
+
+
+def _latin_apostrophe(text: str, index: int) -> bool:
+    before = text[index - 1] if index > 0 else ""
+    after = text[index + 1] if index + 1 < len(text) else ""
+    return text[index] == "’" and before.isascii() and before.isalpha() and (not after or after.isascii())
+
+
+def to_traditional(doc: Document, profile: str = "s2twp", overrides: Catalog | None = None) -> Document:
+    """The zh-Hant edition: OpenCC once over every segment, reviewer overrides win."""
+    if doc.converted:
+        raise DiglotError(f"{doc.path}: already converted ({doc.converted}); OpenCC must run only once")
+    if doc.lang != "zh-Hans":
+        raise DiglotError(f"{doc.path}: OpenCC converts zh-Hans text, not {doc.lang}")
+    segments = [_convert_segment(seg, profile, overrides) for seg in doc.segments]
+    return doc.with_segments(segments, lang="zh-Hant", converted=f"opencc:{profile}")
+
+
+def _convert_segment(seg: Segment, profile: str, overrides: Catalog | None) -> Segment:
+    message = overrides.get(seg.text) if overrides is not None else None
+    if message is not None and message.string and not message.fuzzy:
+        text = message.string
+    else:
+        text = convert_text(seg.text, profile)
+    return replace(seg, text=text, lang="zh-Hant", source=seg.source or seg.text)
+
+
+def convert_catalog(catalog: Catalog | None, profile: str, overrides: Catalog | None = None) -> Catalog:
+    """zh-Hant UI strings: OpenCC over the zh-Hans UI catalogue, overrides win."""
+    result = Catalog(locale="zh_Hant", charset="utf-8", fuzzy=False)
+    for message in catalog or ():
+        if not message.id or not message.string or message.fuzzy:
+            continue
+        override = overrides.get(message.id) if overrides is not None else None
+        if override is not None and override.string and not override.fuzzy:
+            string = override.string
+        else:
+            string = convert_text(message.string, profile)
+        result.add(message.id, string)
+    return result

@@ -1,0 +1,40 @@
+"""Text hygiene applied to every input (sources and catalogues).
+
+PDF extraction often yields Kangxi-radical code points (⽹ U+2F79) where the
+text means the unified ideograph (网 U+7F51). They defeat OpenCC, search and
+copy-paste. We map exactly those blocks through their Unicode compatibility
+decomposition and leave everything else alone: full NFKC would also turn
+fullwidth punctuation (，：；！？（）) into ASCII, which Chinese text needs.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+#: Kangxi Radicals and CJK Radicals Supplement.
+RADICAL_BLOCKS = ((0x2F00, 0x2FDF), (0x2E80, 0x2EFF))
+
+
+def is_radical(char: str) -> bool:
+    code = ord(char)
+    return any(lo <= code <= hi for lo, hi in RADICAL_BLOCKS)
+
+
+@lru_cache(maxsize=None)
+def _ideograph_for(char: str) -> str:
+    # The compatibility decomposition of a Kangxi radical is its unified
+    # ideograph (U+2F79 → U+7F51). Radicals without one stay as they are.
+    mapped = unicodedata.normalize("NFKC", char)
+    return mapped if len(mapped) == 1 else char
+
+
+def clean_text(text: str) -> str:
+    """Map radical code points to unified ideographs; change nothing else."""
+    if not any(is_radical(c) for c in text):
+        return text
+    return "".join(_ideograph_for(c) if is_radical(c) else c for c in text)
+
+
+def count_radicals(text: str) -> int:
+    return sum(1 for c in text if is_radical(c))

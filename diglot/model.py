@@ -1,0 +1,126 @@
+"""The one structure that flows through the stages: a Document of Segments.
+
+A Segment is one translatable block (title, heading, paragraph, footnote
+paragraph): one gettext message. Nodes give the block structure (lists,
+quotes, footnotes) and point at segments by id, so translating a document
+replaces segment texts and leaves the structure alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+
+#: BCP 47 tags Diglot publishes, and the Babel locale identifier of each.
+LANGUAGES = {"zh-Hans": "zh_Hans", "zh-Hant": "zh_Hant", "en": "en"}
+SOURCE_LANG = "zh-Hans"
+
+FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\]")
+
+
+def locale_of(lang: str) -> str:
+    """Babel/gettext locale identifier (zh_Hant) for a BCP 47 tag (zh-Hant)."""
+    return LANGUAGES.get(lang, lang.replace("-", "_"))
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One translatable block of inline Markdown."""
+
+    id: str
+    kind: str  # title | description | heading | paragraph | footnote
+    text: str
+    line: int  # 1-based line in the source file
+    lang: str = SOURCE_LANG
+    source: str = ""  # the source-language text (the msgid)
+    fallback: bool = False  # True when the translation was missing or fuzzy
+
+    @property
+    def msgid(self) -> str:
+        return self.source or self.text
+
+
+@dataclass(frozen=True)
+class Node:
+    """A block of the document's structure."""
+
+    kind: str  # heading | paragraph | list | item | quote | code | rule | footnote
+    segment: str | None = None  # id of the Segment holding this block's text
+    children: tuple["Node", ...] = ()
+    level: int = 0  # heading level (1 = top-level section)
+    ordered: bool = False
+    start: int = 1
+    label: str = ""  # footnote label
+    literal: str = ""  # code block text (never translated)
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Meta:
+    """Front matter that is not translated (title and description are segments)."""
+
+    lang: str
+    identifier: str
+    date: date | None = None
+    date_text: str = ""  # as written: 2018, 2018-11 or 2018-11-14
+    publisher: str = ""
+    author: str = ""
+    rights: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Document:
+    path: Path
+    slug: str
+    lang: str
+    meta: Meta
+    segments: tuple[Segment, ...]
+    body: tuple[Node, ...]
+    footnotes: tuple[Node, ...] = ()
+    #: Name of the conversion already applied (e.g. "opencc:s2twp"); guards against twice.
+    converted: str = ""
+
+    def segment(self, seg_id: str) -> Segment:
+        return self._index()[seg_id]
+
+    def _index(self) -> dict[str, Segment]:
+        index = self.__dict__.get("_segment_index")
+        if index is None:
+            index = {s.id: s for s in self.segments}
+            object.__setattr__(self, "_segment_index", index)
+        return index
+
+    @property
+    def title(self) -> Segment:
+        return self.segment("title")
+
+    @property
+    def description(self) -> Segment | None:
+        return self._index().get("description")
+
+    def footnote_numbers(self) -> dict[str, int]:
+        """Footnote label → number, in order of first reference (title first)."""
+        numbers: dict[str, int] = {}
+        for seg in self.segments:
+            if seg.kind == "footnote":
+                continue
+            for label in FOOTNOTE_REF.findall(seg.source or seg.text):
+                numbers.setdefault(label, len(numbers) + 1)
+        for note in self.footnotes:
+            numbers.setdefault(note.label, len(numbers) + 1)
+        return numbers
+
+    def with_segments(self, segments: list[Segment] | tuple[Segment, ...], **changes) -> "Document":
+        return replace(self, segments=tuple(segments), **changes)
+
+    def fallbacks(self) -> list[Segment]:
+        return [s for s in self.segments if s.fallback]
+
+
+def plain_title(text: str) -> str:
+    """A title for metadata: footnote calls and inline Markdown markers removed."""
+    text = FOOTNOTE_REF.sub("", text)
+    return re.sub(r"[*_`]", "", text).strip()

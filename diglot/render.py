@@ -1,0 +1,226 @@
+"""Jinja rendering: one environment per language, inline Markdown to safe HTML.
+
+Inline Markdown becomes HTML here, after translation, with raw HTML off:
+every segment's text, source or translated, is escaped. UI strings come
+through Jinja's i18n extension from the catalogues, escaped too (the
+extension would otherwise mark each translation as safe markup).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+from babel import Locale
+from babel.dates import format_skeleton
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound, TemplateSyntaxError
+from markupsafe import Markup, escape
+from markdown_it import MarkdownIt
+from mdit_py_plugins.footnote import footnote_plugin
+
+from .errors import DiglotError
+from .model import FOOTNOTE_REF, LANGUAGES, Document, Node, Segment, locale_of, plain_title
+
+SAFE_SCHEMES = ("http:", "https:", "mailto:", "#")
+
+
+def language_name(lang: str, in_lang: str | None = None) -> str:
+    """The language's name (its autonym by default), from Babel's CLDR data."""
+    locale = Locale.parse(locale_of(lang))
+    return locale.get_display_name(Locale.parse(locale_of(in_lang or lang))) or lang
+
+
+def format_date(doc: Document, lang: str) -> str:
+    """The document's date as a reader of ``lang`` writes it (2018年11月 / November 2018)."""
+    meta = doc.meta
+    if meta.date is None:
+        return ""
+    skeleton = {4: "y", 7: "yMMMM"}.get(len(meta.date_text), "yMMMMd")
+    return format_skeleton(skeleton, meta.date, locale=locale_of(lang))
+
+
+class InlineRenderer:
+    """Inline Markdown → HTML for one edition; footnote calls rendered per medium."""
+
+    def __init__(self, doc: Document, footnote_call: Callable[[str, int], str]):
+        self.doc = doc
+        self.numbers = doc.footnote_numbers()
+        self._footnote_call = footnote_call
+        md = MarkdownIt("commonmark", {"html": False}).use(footnote_plugin)
+        md.validateLink = _safe_link
+        md.add_render_rule("footnote_ref", lambda _renderer, tokens, idx, _options, _env: self._render_ref(tokens, idx))
+        self.md = md
+
+    def __call__(self, seg: Segment) -> Markup:
+        env = {"footnotes": {"refs": {f":{label}": -1 for label in self.numbers}}}
+        return Markup(self.md.renderInline(seg.text, env))
+
+    def _render_ref(self, tokens, idx) -> str:
+        label = tokens[idx].meta["label"]
+        return self._footnote_call(label, self.numbers.get(label, 0))
+
+
+def _safe_link(url: str) -> bool:
+    lowered = url.strip().lower()
+    return lowered.startswith(SAFE_SCHEMES) or ":" not in lowered.split("/", 1)[0]
+
+
+def make_environment(templates: Path) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(templates)),
+        autoescape=lambda name: bool(name) and not name.endswith((".md.j2", ".css", ".txt")),
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["plain_title"] = plain_title
+    env.filters["e_md"] = escape_markdown
+    return env
+
+
+def escape_markdown(text: str) -> str:
+    """Backslash-escape Markdown punctuation in plain text (publisher names, dates)."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!<>|~^$@])", r"\\\1", str(text))
+
+
+def install_translations(env: Environment, translations) -> None:
+    """UI strings, escaped: a translated '<script>' stays text."""
+
+    def gettext(message: str) -> str:
+        return str(escape(translations.gettext(message)))
+
+    def ngettext(singular: str, plural: str, n: int) -> str:
+        return str(escape(translations.ngettext(singular, plural, n)))
+
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)
+
+
+def render_template(env: Environment, name: str, templates: Path, **context) -> str:
+    """Render one template; template problems are DiglotErrors at templates/<name>:line."""
+    try:
+        return env.get_template(name).render(**context)
+    except TemplateSyntaxError as exc:
+        path = templates / (exc.name or name)
+        raise DiglotError(f"template syntax error: {exc.message}", path, exc.lineno) from None
+    except TemplateNotFound as exc:
+        raise DiglotError(f"template not found: {exc.name}", templates / str(exc.name)) from None
+    except TemplateError as exc:
+        raise DiglotError(f"template error: {exc.message}", templates / name, _template_line(exc)) from None
+
+
+def _template_line(exc: BaseException) -> int | None:
+    tb = exc.__traceback__
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(".j2"):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def node_lang(doc: Document, node: Node) -> str:
+    return doc.segment(node.segment).lang if node.segment else doc.lang
+
+
+def footnote_text(doc: Document, label: str) -> list[Segment]:
+    for note in doc.footnotes:
+        if note.label == label:
+            return [doc.segment(child.segment) for child in note.children if child.segment]
+    return []
+
+
+@lru_cache(maxsize=None)
+def all_languages() -> tuple[str, ...]:
+    return tuple(LANGUAGES)
+
+
+__all__ = [
+    "FOOTNOTE_REF", "InlineRenderer", "format_date", "install_translations", "language_name",
+    "make_environment", "render_template",
+]
+
+
+def anchor(node: Node) -> str:
+    """An anchor that is the same in every language of a document."""
+    return f"sec-{node.segment}"
+
+
+def page_context(doc: Document, medium: str, **extra) -> dict:
+    """Everything the templates of one medium (web, print, epub) need for ``doc``."""
+    inline = _inline_for(doc, medium)
+    numbers = doc.footnote_numbers()
+
+    def attrs(seg_id: str) -> Markup:
+        seg = doc.segment(seg_id)
+        if seg.lang == doc.lang:
+            return Markup("")
+        return Markup(' lang="{}" class="fallback"').format(seg.lang)
+
+    footnotes = [
+        {"label": n.label, "number": numbers.get(n.label, 0),
+         "segments": [doc.segment(c.segment) for c in n.children if c.segment]}
+        for n in sorted(doc.footnotes, key=lambda n: numbers.get(n.label, 0))
+    ]
+    toc = [{"anchor": anchor(n), "segment": n.segment} for n in doc.body if n.kind == "heading" and n.level == 1]
+    description = doc.description.text if doc.description else ""
+    return {
+        "doc": doc, "lang": doc.lang, "slug": doc.slug,
+        "title": plain_title(doc.title.text), "description": plain_title(description),
+        "publisher": doc.meta.publisher, "date": format_date(doc, doc.lang),
+        "date_iso": doc.meta.date_text, "body": doc.body, "toc": toc, "footnotes": footnotes,
+        "inline": lambda seg_id: inline(doc.segment(seg_id)), "attrs": attrs, "anchor": anchor,
+        **extra,
+    }
+
+
+def _inline_for(doc: Document, medium: str) -> InlineRenderer:
+    if medium == "print":
+        return _print_inline(doc)
+    seen: dict[str, int] = {}
+
+    def web_call(label: str, number: int) -> str:
+        seen[label] = seen.get(label, 0) + 1
+        suffix = "" if seen[label] == 1 else f"-{seen[label]}"
+        return (f'<a href="#fn-{escape(label)}" id="fnref-{escape(label)}{suffix}" class="footnote-ref" '
+                f'role="doc-noteref">{number}</a>')
+
+    return InlineRenderer(doc, web_call)
+
+
+def _print_inline(doc: Document) -> InlineRenderer:
+    # WeasyPrint floats `.footnote` spans to the foot of the page that calls them.
+    note_renderer = InlineRenderer(doc, lambda label, number: "")
+
+    def print_call(label: str, number: int) -> str:
+        parts = []
+        for seg in footnote_text(doc, label):
+            lang = f' lang="{seg.lang}"' if seg.lang != doc.lang else ""
+            parts.append(f"<span{lang}>{note_renderer(seg)}</span>")
+        return f'<span class="footnote">{"".join(parts)}</span>'
+
+    return InlineRenderer(doc, print_call)
+
+
+def epub_context(doc: Document) -> dict:
+    """Context for the pandoc Markdown template: segment texts stay Markdown."""
+    context = page_context(doc, "epub")
+
+    def md(seg_id: str) -> str:
+        seg = doc.segment(seg_id)
+        text = _escape_pandoc(seg.text)
+        if seg.lang != doc.lang:
+            return f"[{text}]{{lang={seg.lang} .fallback}}"
+        return text
+
+    context["md"] = md
+    return context
+
+
+def _escape_pandoc(text: str) -> str:
+    # Pandoc's reader is given CommonMark without raw HTML; a stray '<tag>' then
+    # reads as text. Newlines would end the block, so a segment stays one line.
+    return text.replace("\n", " ")

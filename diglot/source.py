@@ -1,0 +1,241 @@
+"""Read ``source/<slug>.md`` (YAML front matter + Markdown) into a Document.
+
+Text hygiene happens here, on the way in. Every block keeps its 1-based
+source line, for catalogue references and error messages.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+from .errors import DiglotError
+from .hygiene import clean_text
+from .model import LANGUAGES, SOURCE_LANG, Document, Meta, Node, Segment
+
+KNOWN_KEYS = {"title", "description", "lang", "date", "publisher", "author", "rights", "identifier"}
+REQUIRED_KEYS = ("title", "lang")
+_HAN = r"[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]"
+
+
+def read_text(path: Path) -> str:
+    """Decode a UTF-8 input file, with the line of the first bad byte on error."""
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DiglotError(
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8", path, line
+        ) from None
+    return clean_text(text.replace("\r\n", "\n"))
+
+
+def slug_of(path: Path) -> str:
+    slug = path.stem
+    if not slug or slug.startswith(".") or ".." in slug or "/" in slug:
+        raise DiglotError("a document's file name must be a plain name like my-report.md", path)
+    return slug
+
+
+def read_document(path: Path) -> Document:
+    """Parse one source document; raise DiglotError with path:line on bad input."""
+    text = read_text(path)
+    front, body_offset = _split_front_matter(text, path)
+    fields, lines = _parse_front_matter(front, path)
+    meta = _meta_from(fields, lines, path)
+    segments = [Segment("title", "title", _one_line(str(fields["title"])), lines["title"])]
+    if fields.get("description"):
+        segments.append(
+            Segment("description", "description", _one_line(str(fields["description"])), lines["description"])
+        )
+    builder = _TreeBuilder(segments)
+    tokens = _markdown().parse(text, {})
+    body, footnotes = builder.build(tokens)
+    del body_offset
+    return Document(
+        path=path, slug=slug_of(path), lang=meta.lang, meta=meta,
+        segments=tuple(segments), body=tuple(body), footnotes=tuple(footnotes),
+    )
+
+
+def _markdown() -> MarkdownIt:
+    # html=True only so that comments and raw HTML arrive as their own tokens:
+    # comments are editorial notes (dropped); other HTML is kept as text and
+    # escaped when rendered. footnote_tail is off so every definition stays
+    # in place, including those referenced only from the title.
+    md = MarkdownIt("commonmark", {"html": True}).use(front_matter_plugin).use(footnote_plugin)
+    md.disable("footnote_tail")
+    return md
+
+
+def _split_front_matter(text: str, path: Path) -> tuple[str, int]:
+    if not text.startswith("---\n"):
+        raise DiglotError("no YAML front matter: the file must start with a line '---'", path, 1)
+    end = re.search(r"^(---|\.\.\.)[ \t]*$", text[4:], re.MULTILINE)
+    if end is None:
+        raise DiglotError("front matter is not closed: add a line '---' after it", path, 1)
+    front = text[4 : 4 + end.start()]
+    return front, front.count("\n") + 2
+
+
+def _parse_front_matter(front: str, path: Path) -> tuple[dict, dict[str, int]]:
+    """Return the fields and the 1-based file line of each key."""
+    try:
+        node = yaml.compose(front, Loader=yaml.SafeLoader)
+        fields = yaml.safe_load(front)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise DiglotError(f"malformed front matter: {problem}", path, line) from None
+    if not isinstance(fields, dict) or not isinstance(node, yaml.MappingNode):
+        raise DiglotError("front matter must be a mapping of 'key: value' lines", path, 2)
+    lines = {str(k.value): k.start_mark.line + 2 for k, _ in node.value}
+    _check_keys(fields, lines, path)
+    return fields, lines
+
+
+def _check_keys(fields: dict, lines: dict[str, int], path: Path) -> None:
+    errors = []
+    for key in fields:
+        if key not in KNOWN_KEYS:
+            allowed = ", ".join(sorted(KNOWN_KEYS))
+            errors.append(DiglotError(f"unknown front matter key '{key}' (allowed: {allowed})", path, lines[str(key)]))
+    for key in REQUIRED_KEYS:
+        if not fields.get(key):
+            errors.append(DiglotError(f"front matter lacks '{key}'", path, lines.get(key, 2)))
+    if errors:
+        raise errors[0] if len(errors) == 1 else _many(errors)
+
+
+def _many(errors):
+    from .errors import DiglotErrors
+
+    return DiglotErrors(errors)
+
+
+def _meta_from(fields: dict, lines: dict[str, int], path: Path) -> Meta:
+    lang = str(fields["lang"])
+    if lang != SOURCE_LANG:
+        raise DiglotError(
+            f"source language '{lang}' is not supported; sources are written in {SOURCE_LANG}"
+            f" (Diglot publishes {', '.join(LANGUAGES)})", path, lines["lang"],
+        )
+    when, when_text = _parse_date(fields.get("date"), path, lines.get("date", 2))
+    return Meta(
+        lang=lang,
+        identifier=str(fields.get("identifier") or f"urn:diglot:{slug_of(path)}"),
+        date=when, date_text=when_text,
+        publisher=str(fields.get("publisher") or ""),
+        author=str(fields.get("author") or ""),
+        rights=str(fields.get("rights") or ""),
+    )
+
+
+def _parse_date(value, path: Path, line: int) -> tuple[date | None, str]:
+    if value is None or value == "":
+        return None, ""
+    if isinstance(value, date):
+        return value, value.isoformat()
+    text = str(value)
+    match = re.fullmatch(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", text)
+    if not match:
+        raise DiglotError(f"date '{text}' is not YYYY, YYYY-MM or YYYY-MM-DD", path, line)
+    year, month, day = (int(g) if g else 1 for g in match.groups())
+    try:
+        return date(year, month, day), text
+    except ValueError:
+        raise DiglotError(f"date '{text}' does not exist", path, line) from None
+
+
+def _one_line(text: str) -> str:
+    """Join a block's source lines: nothing between Han characters, a space otherwise."""
+    lines = [part.strip() for part in text.strip().split("\n")]
+    out = lines[0] if lines else ""
+    for nxt in lines[1:]:
+        glue = "" if re.search(_HAN + r"$", out) and re.match(_HAN, nxt) else " "
+        out = out + glue + nxt
+    return out
+
+
+class _TreeBuilder:
+    """Turn markdown-it's flat token stream into Nodes, collecting Segments."""
+
+    def __init__(self, segments: list[Segment]):
+        self.segments = segments
+
+    def build(self, tokens: list[Token]) -> tuple[list[Node], list[Node]]:
+        body, footnotes = [], []
+        for node in self._blocks(iter(tokens), closing=None):
+            (footnotes if node.kind == "footnote" else body).append(node)
+        return body, footnotes
+
+    def _segment(self, kind: str, token: Token) -> str:
+        seg_id = f"s{len(self.segments)}"
+        self.segments.append(Segment(seg_id, kind, _one_line(token.content), token.map[0] + 1))
+        return seg_id
+
+    def _blocks(self, tokens, closing: str | None) -> list[Node]:
+        nodes: list[Node] = []
+        for tok in tokens:
+            if tok.type == closing:
+                return nodes
+            node = self._node(tok, tokens)
+            if node is not None:
+                nodes.append(node)
+        return nodes
+
+    def _node(self, tok: Token, tokens) -> Node | None:
+        line = tok.map[0] + 1 if tok.map else 0
+        kind = tok.type
+        if kind == "heading_open":
+            inline = next(tokens)
+            next(tokens)
+            return Node("heading", self._segment("heading", inline), level=int(tok.tag[1]), line=line)
+        if kind == "paragraph_open":
+            inline = next(tokens)
+            next(tokens)
+            return Node("paragraph", self._segment("paragraph", inline), line=line)
+        if kind in ("bullet_list_open", "ordered_list_open"):
+            items = self._blocks(tokens, kind.replace("_open", "_close"))
+            start = int(tok.attrGet("start") or 1)
+            return Node("list", children=tuple(items), ordered=kind.startswith("ordered"), start=start, line=line)
+        if kind == "list_item_open":
+            return Node("item", children=tuple(self._blocks(tokens, "list_item_close")), line=line)
+        if kind == "blockquote_open":
+            return Node("quote", children=tuple(self._blocks(tokens, "blockquote_close")), line=line)
+        if kind == "footnote_reference_open":
+            children = self._blocks(tokens, "footnote_reference_close")
+            children = [self._as_footnote(c) for c in children]
+            return Node("footnote", children=tuple(children), label=tok.meta["label"], line=line)
+        if kind in ("fence", "code_block"):
+            return Node("code", literal=tok.content, label=tok.info.strip(), line=line)
+        if kind == "hr":
+            return Node("rule", line=line)
+        if kind == "html_block":
+            return self._html_block(tok, line)
+        return None  # front_matter and closing tokens of skipped containers
+
+    def _as_footnote(self, node: Node) -> Node:
+        if node.segment:
+            index = next(i for i, s in enumerate(self.segments) if s.id == node.segment)
+            seg = self.segments[index]
+            self.segments[index] = Segment(seg.id, "footnote", seg.text, seg.line)
+        return node
+
+    def _html_block(self, tok: Token, line: int) -> Node | None:
+        if tok.content.lstrip().startswith("<!--"):
+            return None  # an editorial comment: not published
+        # Raw HTML is not trusted markup: keep it as text, escaped when rendered.
+        fake = Token("inline", "", 0, content=tok.content, map=tok.map)
+        return Node("paragraph", self._segment("paragraph", fake), line=line)
