@@ -49,6 +49,7 @@ class InlineRenderer:
         self.numbers = doc.footnote_numbers()
         self._footnote_call = footnote_call
         md = MarkdownIt("commonmark", {"html": False}).use(footnote_plugin)
+        md.disable("footnote_tail")  # notes are placed by the templates, per medium
         md.validateLink = _safe_link
         md.add_render_rule("footnote_ref", lambda _renderer, tokens, idx, _options, _env: self._render_ref(tokens, idx))
         self.md = md

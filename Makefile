@@ -1,0 +1,40 @@
+# Diglot: `make` sets everything up and builds every edition into output/;
+# `make test` does the same plus what the tests need, then runs them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/pip --disable-pip-version-check -q
+
+.PHONY: all build test system system-test venv venv-test clean
+.DEFAULT_GOAL := all
+
+all: build
+
+system:
+	@scripts/system-packages.sh build
+
+system-test:
+	@scripts/system-packages.sh test
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(PIP) install -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(PIP) install -e '.[test]'
+	@touch $@
+
+venv: $(VENV)/.installed
+venv-test: $(VENV)/.installed-test
+
+build: system venv
+	$(BIN)/python build.py
+
+test: system-test venv-test build
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf output $(VENV) .pytest_cache
