@@ -33,7 +33,7 @@ def po_path(translations: Path, lang: str, domain: str) -> Path:
 
 def extract_document(doc: Document, root: Path) -> Catalog:
     """One message per segment, with ``#:`` references to the source lines."""
-    catalog = _new_catalog(project=f"Diglot {doc.slug}")
+    catalog = _new_catalog(project=doc.slug)
     rel = _relative(doc.path, root)
     for seg in doc.segments:
         catalog.add(seg.text, locations=[(rel, seg.line)], auto_comments=[seg.kind])
@@ -42,7 +42,7 @@ def extract_document(doc: Document, root: Path) -> Catalog:
 
 def _new_catalog(project: str, locale: str | None = None) -> Catalog:
     return Catalog(
-        locale=locale, project=project, version=None, charset="utf-8",
+        locale=locale, project=project, version="1", charset="utf-8",
         creation_date=datetime(2026, 1, 1, tzinfo=timezone.utc),
         msgid_bugs_address="", fuzzy=False,
     )

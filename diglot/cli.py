@@ -33,6 +33,25 @@ def _parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", help="build every edition into output/ (the default command)",
                            description="Build every edition of every document in source/ into output/.")
     _build_arguments(build)
+    sub.add_parser("extract", help="write translations/<doc>.pot and translations/ui.pot from sources and templates",
+                   description="Extract every source block and template string into POT files (Babel).")
+    sub.add_parser("update", help="merge the POT files into every language's .po (fuzzy, obsolete, stable lines)",
+                   description="Merge the POT files into every catalogue: changed text becomes fuzzy with the "
+                               "previous msgid (#|), removed text is kept as obsolete (#~); files are written "
+                               "unwrapped and only when they change.")
+    init = sub.add_parser("init", help="start the catalogues of a new language",
+                          description="Create translations/<locale>/LC_MESSAGES/*.po for a new language.")
+    init.add_argument("lang", help="BCP 47 language tag, e.g. en or fr")
+    stats = sub.add_parser("stats", help="translated / fuzzy / untranslated messages per document and language",
+                           description="Report translation progress; with --min, fail when a language is under it.")
+    stats.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    stats.add_argument("--min", type=float, metavar="PERCENT",
+                       help="exit 1 when any language has fewer translated messages than PERCENT")
+    check = sub.add_parser("check", help="quality checks on every catalogue, as path:line messages",
+                           description="Check every catalogue: PO syntax (and msgfmt -c), URLs, e-mail addresses, "
+                                       "numbers, footnote references, Markdown, HTML, glossary terms and, for "
+                                       "zh-Hant overrides, Simplified-only characters. Exit 1 on any error.")
+    check.add_argument("--strict", action="store_true", help="treat warnings (glossary) as errors too")
     return parser
 
 
@@ -92,7 +111,70 @@ def _run(args) -> int:
     config = load_config(root)
     if args.command in (None, "build"):
         return _build(args, config)
-    raise DiglotError(f"unknown command {args.command}")
+    return {"extract": _extract, "update": _update, "init": _init, "stats": _stats, "check": _check}[args.command](
+        args, config)
+
+
+def _say_written(paths, root: Path, quiet: bool, nothing: str) -> None:
+    if quiet:
+        return
+    for path in paths:
+        print(f"wrote {path.relative_to(root)}")
+    if not paths:
+        print(nothing)
+
+
+def _extract(args, config) -> int:
+    from .workflow import extract
+
+    _say_written(extract(config), config.root, args.quiet, "templates are up to date")
+    return EXIT_OK
+
+
+def _update(args, config) -> int:
+    from .workflow import update
+
+    _say_written(update(config), config.root, args.quiet, "catalogues are up to date")
+    return EXIT_OK
+
+
+def _init(args, config) -> int:
+    from .workflow import init
+
+    _say_written(init(config, args.lang), config.root, args.quiet, "")
+    return EXIT_OK
+
+
+def _stats(args, config) -> int:
+    import json
+
+    from .workflow import stats
+
+    results = stats(config)
+    if args.json:
+        print(json.dumps([s.as_dict() for s in results], ensure_ascii=False, indent=2))
+    else:
+        print(f"{'document':<32} {'lang':<8} {'translated':>10} {'fuzzy':>6} {'untransl.':>9} {'%':>6} {'chars':>11}")
+        for s in results:
+            print(f"{s.domain:<32} {s.lang:<8} {s.translated:>10} {s.fuzzy:>6} {s.untranslated:>9} "
+                  f"{s.percent:>5.1f}% {s.chars_translated:>5}/{s.chars_total:<5}")
+    under = [s for s in results if args.min is not None and s.percent < args.min]
+    for s in under:
+        print(f"{s.domain} [{s.lang}]: {s.percent:.1f}% translated, under --min {args.min:g}%", file=sys.stderr)
+    return EXIT_FAILED if under else EXIT_OK
+
+
+def _check(args, config) -> int:
+    from .workflow import check
+
+    findings = check(config)
+    for finding in findings:
+        print(finding.__str__().replace(str(config.root) + "/", ""))
+    errors = [f for f in findings if f.severity == "error" or args.strict]
+    if not args.quiet:
+        warnings = len(findings) - len([f for f in findings if f.severity == "error"])
+        print(f"{len([f for f in findings if f.severity == 'error'])} errors, {warnings} warnings", file=sys.stderr)
+    return EXIT_FAILED if errors else EXIT_OK
 
 
 def _build(args, config) -> int:
