@@ -155,6 +155,8 @@ def build(config: Config, options: BuildOptions = BuildOptions()) -> BuildReport
 
     report = BuildReport()
     _check_output_dir(config.output_dir)
+    if options.strict:
+        _check_catalogues(config)
     editions = prepare(config, options, report)
     formats = options.formats or config.formats
     publish.check_fonts(editions)
@@ -171,6 +173,14 @@ def build(config: Config, options: BuildOptions = BuildOptions()) -> BuildReport
     for output in report.outputs:
         atomic_write(output.path, output.data)
     return report
+
+
+def _check_catalogues(config: Config) -> None:
+    from .workflow import check
+
+    errors = [DiglotError(f.message, f.path, f.line) for f in check(config) if f.severity == "error"]
+    if errors:
+        raise errors[0] if len(errors) == 1 else DiglotErrors(errors)
 
 
 def _check_output_dir(output: Path) -> None:
