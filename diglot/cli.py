@@ -17,6 +17,7 @@ from .errors import DiglotError
 from .model import LANGUAGES
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+COMMANDS = ("build", "extract", "update", "init", "stats", "check", "import", "serve")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -69,8 +70,7 @@ def _build_arguments(parser: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = _parser()
-    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help") and "build" not in argv:
-        argv = _insert_default_command(argv)
+    argv = _insert_default_command(argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
@@ -95,6 +95,8 @@ def _insert_default_command(argv: list[str]) -> list[str]:
         globals_.append(option)
         if option in ("-C", "--project") and rest:
             globals_.append(rest.pop(0))
+    if rest and (rest[0] in COMMANDS or rest[0] in ("-h", "--help")):
+        return argv
     return [*globals_, "build", *rest]
 
 

@@ -29,7 +29,6 @@ from .errors import DiglotError
 from .model import SOURCE_LANG, locale_of
 
 UI_DOMAIN = "ui"
-PLURAL_FORMS = {"en": "nplurals=2; plural=(n != 1);", "zh": "nplurals=1; plural=0;"}
 
 
 # --- paths ---------------------------------------------------------------
@@ -176,8 +175,7 @@ def init(config: Config, lang: str) -> list[Path]:
         template = _read_template(config, domain)
         catalog = Catalog(locale=locale_of(lang), project=template.project, charset="utf-8", fuzzy=False,
                           creation_date=template.creation_date)
-        catalog.update(template)
-        catalog._set_mime_headers([("Plural-Forms", PLURAL_FORMS["zh" if lang.startswith("zh") else "en"])])
+        catalog.update(template)  # Babel fills Plural-Forms from CLDR for the locale
         _write_if_changed(path, po_bytes(catalog))
         created.append(path)
     return created
