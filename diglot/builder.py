@@ -1,28 +1,34 @@
-"""Orchestration: the only module that knows the stage order and the output layout.
+"""Orchestration: the only module that knows the stage order, the jobs and the output layout.
 
-Like mkdocs' build, everything is read and checked first, then rendered in
-memory, then written: bad input leaves every previous output as it was, and
-each file is replaced atomically.
+A build reads and checks every input first (nothing is written if one is
+bad), plans one job per output (document × language × kind) with a content
+fingerprint, runs only the stale jobs (in this process, in worker processes,
+or on a Dask cluster), and writes each result atomically as it arrives.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
-from .catalog import atomic_write, gnu_translations, po_path, read_catalog, translate
-from .chinese import convert_catalog, to_traditional
+from . import __version__
 from .config import Config
 from .errors import DiglotError, DiglotErrors
-from .model import SOURCE_LANG, Document, plain_title
-from .source import read_document
+from .files import BuildLock, atomic_write, remove_stale_temporaries
+from .manifest import Manifest, digest
+from .model import SOURCE_LANG, Document
 
 log = logging.getLogger("diglot.build")
 
 UI_DOMAIN = "ui"
+#: kind → format option that selects it. print.pdf and vertical.epub are variants.
+KINDS = {"html": "html", "pdf": "pdf", "epub": "epub"}
+ENGINE_PACKAGES = ("weasyprint", "pypandoc-binary", "opencc", "babel", "jinja2", "markdown-it-py", "pydyf")
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,20 @@ class BuildOptions:
     formats: tuple[str, ...] | None = None
     strict: bool = False
     draft: bool = False
+    force: bool = False
+    jobs: int = 0  # worker processes; 0: one per CPU
+    executor: str = "local"  # local | dask
+    scheduler: str | None = None  # Dask scheduler address; None: a LocalCluster
+
+
+@dataclass(frozen=True)
+class Job:
+    slug: str
+    lang: str
+    kind: str
+    rel: str  # output path relative to output/
+    langs: tuple[str, ...]  # published languages of the document (language switcher)
+    fingerprint: str = ""
 
 
 @dataclass
@@ -38,13 +58,10 @@ class Output:
     path: Path
     lang: str
     fmt: str
-    data: bytes = field(repr=False, default=b"")
+    size: int = 0
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
-
-    @property
-    def size(self) -> int:
-        return len(self.data)
+    rebuilt: bool = True
 
 
 @dataclass
@@ -52,7 +69,11 @@ class BuildReport:
     outputs: list[Output] = field(default_factory=list)
     fallbacks: dict[str, int] = field(default_factory=dict)  # language → segments shown in the source language
     skipped: dict[str, str] = field(default_factory=dict)  # "slug lang" → reason
-    warnings: list[str] = field(default_factory=list)
+    up_to_date: bool = False
+
+    @property
+    def rebuilt(self) -> list[Output]:
+        return [o for o in self.outputs if o.rebuilt]
 
 
 @dataclass(frozen=True)
@@ -61,7 +82,11 @@ class Edition:
     ui: object  # gettext Translations for the templates
 
 
+# --- reading inputs ----------------------------------------------------------------
+
 def read_documents(config: Config) -> list[Document]:
+    from .source import read_document
+
     paths = sorted(config.source_dir.glob("*.md"))
     if not paths:
         raise DiglotError(f"no documents (*.md) in {config.source_dir}")
@@ -79,29 +104,51 @@ def read_documents(config: Config) -> list[Document]:
 
 
 def _optional_catalog(path: Path, lang: str):
+    from .catalog import read_catalog
+
     return read_catalog(path, lang) if path.exists() else None
 
 
-def ui_translations(config: Config) -> dict[str, object]:
-    """Template strings per language: English msgids, zh-Hant by OpenCC over zh-Hans."""
+def ui_catalogs(config: Config) -> dict[str, object]:
+    """Template strings per language as Babel catalogues (en: the msgids themselves)."""
+    from .catalog import po_path
+    from .chinese import convert_catalog
+
     tr = config.translations_dir
     hans = _optional_catalog(po_path(tr, "zh-Hans", UI_DOMAIN), "zh-Hans")
     hant_overrides = _optional_catalog(po_path(tr, "zh-Hant", UI_DOMAIN), "zh-Hant")
     return {
-        "zh-Hans": gnu_translations(hans),
-        "zh-Hant": gnu_translations(convert_catalog(hans, config.opencc_profile, hant_overrides)),
-        "en": gnu_translations(_optional_catalog(po_path(tr, "en", UI_DOMAIN), "en")),
+        "zh-Hans": hans,
+        "zh-Hant": convert_catalog(hans, config.opencc_profile, hant_overrides),
+        "en": _optional_catalog(po_path(tr, "en", UI_DOMAIN), "en"),
     }
 
 
-def make_edition(doc: Document, lang: str, config: Config) -> Document:
-    tr = config.translations_dir
+def ui_translations(config: Config) -> dict[str, object]:
+    from .catalog import gnu_translations
+
+    return {lang: gnu_translations(catalog) for lang, catalog in ui_catalogs(config).items()}
+
+
+def content_catalog(doc: Document, lang: str, config: Config):
+    """The catalogue an edition is made from: translations, or zh-Hant reviewer overrides."""
+    from .catalog import po_path
+
+    if lang == SOURCE_LANG:
+        return None
+    return _optional_catalog(po_path(config.translations_dir, lang, doc.slug), lang)
+
+
+def make_edition(doc: Document, lang: str, config: Config, catalog=None) -> Document:
+    from .catalog import translate
+    from .chinese import to_traditional
+
     if lang == SOURCE_LANG:
         return doc
+    catalog = catalog if catalog is not None else content_catalog(doc, lang, config)
     if lang == "zh-Hant":
-        overrides = _optional_catalog(po_path(tr, lang, doc.slug), lang)
-        return to_traditional(doc, config.opencc_profile, overrides)
-    return translate(doc, _optional_catalog(po_path(tr, lang, doc.slug), lang), lang)
+        return to_traditional(doc, config.opencc_profile, catalog)
+    return translate(doc, catalog, lang)
 
 
 def translated_percent(edition: Document) -> float:
@@ -110,17 +157,14 @@ def translated_percent(edition: Document) -> float:
 
 
 def prepare(config: Config, options: BuildOptions, report: BuildReport) -> list[Edition]:
-    """Read and check every input; nothing is written here."""
-    docs = read_documents(config)
+    """Every publishable edition, materialized (used by tests and tools; builds use plan())."""
     ui = ui_translations(config)
-    languages = options.languages or config.languages
     editions = []
-    for doc in docs:
-        for lang in languages:
+    for doc in read_documents(config):
+        for lang in options.languages or config.languages:
             edition = make_edition(doc, lang, config)
-            if not _publishable(edition, config, options, report):
-                continue
-            editions.append(Edition(edition, ui[lang]))
+            if _publishable(edition, config, options, report):
+                editions.append(Edition(edition, ui[lang]))
     return editions
 
 
@@ -133,16 +177,11 @@ def _publishable(edition: Document, config: Config, options: BuildOptions, repor
             raise DiglotError(f"{edition.slug} [{lang}]: {fallbacks} messages untranslated or fuzzy (--strict)")
     percent = translated_percent(edition)
     if percent < config.min_translated:
-        reason = (f"only {percent:.0f}% translated, under min_translated = {config.min_translated}%;"
-                  f" not published")
+        reason = f"only {percent:.0f}% translated, under min_translated = {config.min_translated}%; not published"
         report.skipped[f"{edition.slug} {lang}"] = reason
         log.warning("%s [%s]: %s", edition.slug, lang, reason)
         return False
     return True
-
-
-def edition_path(config: Config, edition: Document, fmt: str) -> Path:
-    return config.output_dir / edition.lang / f"{edition.slug}.{fmt}"
 
 
 def stable_identifier(doc: Document, lang: str) -> str:
@@ -150,29 +189,279 @@ def stable_identifier(doc: Document, lang: str) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{doc.meta.identifier}#{lang}')}"
 
 
-def build(config: Config, options: BuildOptions = BuildOptions()) -> BuildReport:
-    from . import publish  # rendering engines load only when there is work
+# --- planning ---------------------------------------------------------------------
 
-    report = BuildReport()
-    _check_output_dir(config.output_dir)
-    if options.strict:
-        _check_catalogues(config)
-    editions = prepare(config, options, report)
+def kinds_for(lang: str, formats: tuple[str, ...]) -> list[str]:
+    return [kind for kind, fmt in KINDS.items() if fmt in formats]
+
+
+def _messages_used(doc: Document, catalog) -> list:
+    if catalog is None:
+        return []
+    used = []
+    for seg in doc.segments:
+        message = catalog.get(seg.text)
+        if message is not None:
+            used.append((seg.text, message.string, message.fuzzy))
+    return used
+
+
+def _ui_digest(catalog) -> str:
+    return digest([(m.id, m.string, m.fuzzy) for m in catalog or () if m.id])
+
+
+def _engine_versions() -> dict[str, str]:
+    from importlib import metadata
+
+    versions = {"diglot": __version__}
+    for name in ENGINE_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "-"
+    return versions
+
+
+def _templates_digest(config: Config) -> str:
+    files = sorted(p for p in config.templates_dir.rglob("*") if p.is_file())
+    return digest([(str(p.relative_to(config.templates_dir)), p.read_bytes().hex()) for p in files])
+
+
+def _fonts_digest(langs) -> str:
+    from .fonts import font_files
+
+    return digest(font_files(langs))
+
+
+def plan_key(config: Config, options: BuildOptions) -> str:
+    """What every output depends on besides the files: configuration and options."""
+    return digest(__version__, repr(config.__dict__), options.languages, options.formats, options.draft,
+                  options.strict)
+
+
+def plan(config: Config, options: BuildOptions, report: BuildReport) -> list[Job]:
+    """One job per output with its fingerprint; reads every input, renders nothing."""
     formats = options.formats or config.formats
-    publish.check_fonts(editions)
-    for edition in editions:
-        for fmt in formats:
-            started = time.perf_counter()
-            output = Output(edition_path(config, edition.doc, fmt), edition.doc.lang, fmt)
-            output.data = publish.render(fmt, edition, editions, config, options, output)
-            output.seconds = time.perf_counter() - started
-            report.outputs.append(output)
-    index = Output(config.output_dir / "index.html", "", "index")
-    index.data = publish.render_index(editions, report.outputs, config)
-    report.outputs.append(index)
-    for output in report.outputs:
-        atomic_write(output.path, output.data)
+    languages = options.languages or config.languages
+    common = digest(plan_key(config, options), _engine_versions(), _templates_digest(config))
+    ui = {lang: _ui_digest(catalog) for lang, catalog in ui_catalogs(config).items()}
+    fonts = _fonts_digest(tuple(languages)) if "pdf" in formats else ""
+    jobs = []
+    for doc in read_documents(config):
+        source = digest(doc.path.read_bytes().hex())
+        published = []
+        for lang in languages:
+            catalog = content_catalog(doc, lang, config)
+            if lang != "zh-Hant" and not _publishable(make_edition(doc, lang, config, catalog), config, options,
+                                                      report):
+                continue
+            published.append((lang, digest(_messages_used(doc, catalog), config.opencc_profile)))
+        langs = tuple(lang for lang, _ in published)
+        for lang, messages in published:
+            for kind in kinds_for(lang, formats):
+                extra = langs if kind == "html" else fonts if kind.endswith("pdf") else ""
+                rel = f"{lang}/{doc.slug}.{kind}"
+                fingerprint = digest(common, source, messages, ui[lang], kind, extra)
+                jobs.append(Job(doc.slug, lang, kind, rel, langs, fingerprint))
+    return jobs
+
+
+# --- running ----------------------------------------------------------------------
+
+_EDITIONS: dict[tuple, Edition] = {}
+
+
+def _load_edition(config: Config, slug: str, lang: str) -> Edition:
+    """The edition, cached per process while its inputs' stats are unchanged."""
+    from .catalog import gnu_translations, po_path
+    from .manifest import file_stat
+    from .source import read_document
+
+    source = config.source_dir / f"{slug}.md"
+    catalog_path = po_path(config.translations_dir, lang, slug)
+    stats = [file_stat(source), file_stat(catalog_path), *(file_stat(p) for p in config.translations_dir.rglob("ui.po"))]
+    key = (str(config.root), slug, lang, repr(config.__dict__), repr(stats))
+    if key not in _EDITIONS:
+        doc = read_document(source)
+        ui = gnu_translations(ui_catalogs(config)[lang])
+        _EDITIONS[key] = Edition(make_edition(doc, lang, config), ui)
+    return _EDITIONS[key]
+
+
+@dataclass(frozen=True)
+class JobResult:
+    job: Job
+    data: bytes
+    seconds: float
+    warnings: tuple[str, ...]
+
+
+def run_job(config: Config, options: BuildOptions, job: Job) -> JobResult:
+    """Render one output in memory. Runs in this process, a worker process or a Dask worker."""
+    from . import fonts, publish
+
+    started = time.perf_counter()
+    edition = _load_edition(config, job.slug, job.lang)
+    if job.kind.endswith("pdf"):
+        doc = edition.doc
+        fonts.check_coverage("".join(s.text for s in doc.segments), doc.lang, f"{doc.path} [{doc.lang}]")
+    sink = Output(config.output_dir / job.rel, job.lang, job.kind)
+    others = [_Ref(job.slug, lang) for lang in job.langs]
+    data = publish.render(job.kind, edition, others, config, options, sink)
+    return JobResult(job, data, time.perf_counter() - started, tuple(sink.warnings))
+
+
+@dataclass(frozen=True)
+class _DocRef:
+    slug: str
+    lang: str
+
+
+@dataclass(frozen=True)
+class _Ref:
+    """What the web page needs to know of the other editions: slug and language."""
+
+    slug: str
+    lang: str
+
+    @property
+    def doc(self) -> _DocRef:
+        return _DocRef(self.slug, self.lang)
+
+
+def _warm_worker() -> None:
+    """Load WeasyPrint and the CJK fonts once per worker, not once per job."""
+    from . import pdf
+
+    pdf.warm_up()
+
+
+def _order(jobs: list[Job]) -> list[Job]:
+    # Longest first: PDFs, then EPUBs, then web pages; keeps workers busy to the end.
+    weight = {"pdf": 0, "epub": 1, "html": 2}
+    return sorted(jobs, key=lambda j: (weight.get(j.kind.rsplit(".", 1)[-1], 3), j.rel))
+
+
+def execute(config: Config, options: BuildOptions, jobs: list[Job], on_done: Callable[[JobResult], None]) -> None:
+    """Run ``jobs`` with the chosen executor, handing each result to ``on_done`` as it arrives."""
+    jobs = _order(jobs)
+    if options.executor == "dask":
+        from .distributed import run_on_dask
+
+        run_on_dask(config, options, jobs, on_done)
+        return
+    workers = min(options.jobs or os.cpu_count() or 1, len(jobs))
+    if workers <= 1:
+        for job in jobs:
+            on_done(run_job(config, options, job))
+        return
+    _run_in_pool(config, options, jobs, on_done, workers)
+
+
+def _run_in_pool(config, options, jobs, on_done, workers: int) -> None:
+    from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+
+    warm = _warm_worker if any(j.kind.endswith("pdf") for j in jobs) else None
+    with ProcessPoolExecutor(max_workers=workers, initializer=warm) as pool:
+        pending = {pool.submit(run_job, config, options, job) for job in jobs}
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            for future in done:
+                if future.exception() is not None:
+                    for other in pending:
+                        other.cancel()
+                    raise future.exception()
+                on_done(future.result())
+
+
+# --- the build ----------------------------------------------------------------------
+
+def build(config: Config, options: BuildOptions = BuildOptions(),
+          progress: Callable[[str, int, int], None] | None = None) -> BuildReport:
+    """Build every stale output; return what was built, skipped and fell back."""
+    report = BuildReport()
+    output_dir = config.output_dir
+    _check_output_dir(output_dir)
+    with BuildLock(output_dir / ".diglot" / "lock"):
+        if remove_stale_temporaries(output_dir):
+            log.warning("removed temporary files left by an interrupted build")
+        manifest = Manifest(output_dir / ".diglot" / "manifest.json")
+        if not options.force:
+            manifest = Manifest.load(manifest.path)
+        key = plan_key(config, options)
+        inputs = manifest.snapshot_inputs(config.root)  # before reading: edits during the build count next time
+        if not options.force and manifest.unchanged(config.root, key):
+            return _nothing_to_do(manifest, output_dir, report)
+        if options.strict:
+            _check_catalogues(config)
+        jobs = plan(config, options, report)
+        _run(config, options, jobs, manifest, report, progress)
+        _write_index(config, jobs, manifest, report)
+        manifest.forget_missing({j.rel for j in jobs} | {"index.html"})
+        manifest.data.update(plan=key, inputs=inputs, fallbacks=report.fallbacks, skipped=report.skipped)
+        manifest.save()
     return report
+
+
+def _nothing_to_do(manifest: Manifest, output_dir: Path, report: BuildReport) -> BuildReport:
+    report.up_to_date = True
+    report.fallbacks = dict(manifest.data.get("fallbacks", {}))
+    report.skipped = dict(manifest.data.get("skipped", {}))
+    for rel, entry in manifest.data["outputs"].items():
+        lang = rel.split("/", 1)[0] if "/" in rel else ""
+        report.outputs.append(Output(output_dir / rel, lang, rel.split(".", 1)[-1], (entry.get("stat") or [0])[0],
+                                     rebuilt=False))
+    return report
+
+
+def _run(config, options, jobs, manifest, report, progress) -> None:
+    output_dir = config.output_dir
+    stale = [j for j in jobs if not manifest.is_current(output_dir, j.rel, j.fingerprint)]
+    for job in jobs:
+        if job not in stale:
+            entry = manifest.data["outputs"][job.rel]
+            report.outputs.append(Output(output_dir / job.rel, job.lang, job.kind, entry["stat"][0], rebuilt=False))
+    if not stale:
+        return
+    if any(j.kind.endswith("pdf") for j in stale):
+        from .fonts import check_installed, harfbuzz_subset_available
+
+        check_installed(sorted({j.lang for j in stale}))
+        if not harfbuzz_subset_available():
+            log.warning("libharfbuzz-subset is missing: PDF font subsetting is about 12x slower "
+                        "(apt-get install libharfbuzz-subset0)")
+    done = 0
+
+    def on_done(result: JobResult) -> None:
+        nonlocal done
+        path = output_dir / result.job.rel
+        atomic_write(path, result.data)
+        manifest.record(output_dir, result.job.rel, result.job.fingerprint)
+        report.outputs.append(Output(path, result.job.lang, result.job.kind, len(result.data), result.seconds,
+                                     list(result.warnings)))
+        done += 1
+        if progress:
+            progress(result.job.rel, done, len(stale))
+
+    execute(config, options, stale, on_done)
+
+
+def _write_index(config: Config, jobs: list[Job], manifest: Manifest, report: BuildReport) -> None:
+    from . import publish
+
+    sizes = {o.path.relative_to(config.output_dir).as_posix(): o.size for o in report.outputs}
+    fingerprint = digest(sorted(sizes.items()), [j.fingerprint for j in jobs], _templates_digest(config))
+    path = config.output_dir / "index.html"
+    if manifest.is_current(config.output_dir, "index.html", fingerprint):
+        report.outputs.append(Output(path, "", "index", path.stat().st_size, rebuilt=False))
+        return
+    pairs = list(dict.fromkeys((j.slug, j.lang) for j in jobs))
+    editions = [_load_edition(config, slug, lang) for slug, lang in pairs]
+    outputs = [Output(config.output_dir / rel, "", "", size) for rel, size in sizes.items()]
+    data = publish.render_index(editions, outputs, config)
+    atomic_write(path, data)
+    manifest.record(config.output_dir, "index.html", fingerprint)
+    report.outputs.append(Output(path, "", "index", len(data)))
 
 
 def _check_catalogues(config: Config) -> None:
@@ -188,6 +477,6 @@ def _check_output_dir(output: Path) -> None:
         raise DiglotError(f"{output} is a symbolic link; Diglot writes only into a real folder")
     if output.exists() and not output.is_dir():
         raise DiglotError(f"{output} exists and is not a folder")
-
-
-__all__ = ["BuildOptions", "BuildReport", "Edition", "build", "plain_title", "stable_identifier"]
+    probe = output if output.exists() else output.parent
+    if not os.access(probe, os.W_OK):
+        raise DiglotError(f"{probe} is not writable")

@@ -7,9 +7,7 @@ meet the disk, ``extract_document`` and ``translate`` only meet Documents.
 from __future__ import annotations
 
 import io
-import os
 import re
-import tempfile
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,6 +18,7 @@ from babel.messages.pofile import PoFileError, PoFileParser, write_po
 from babel.support import Translations
 
 from .errors import DiglotError
+from .files import atomic_write  # noqa: F401  (re-exported for the workflow)
 from .hygiene import clean_text
 from .model import Document, locale_of
 
@@ -144,28 +143,6 @@ def write_catalog(catalog: Catalog, path: Path, *, omit_header: bool = False) ->
         return False
     atomic_write(path, data)
     return True
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path`` and rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are for sharing
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def translate(doc: Document, catalog: Catalog | None, lang: str) -> Document:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from functools import lru_cache
-
-from babel.messages.catalog import Catalog
+from typing import TYPE_CHECKING
 
 from .errors import DiglotError
 from .model import Document, Segment
+
+if TYPE_CHECKING:
+    from babel.messages.catalog import Catalog
 
 PROFILES = ("s2twp", "s2tw", "s2hk", "s2t")
 #: Profiles for regions whose usage sets quotations in corner brackets.
@@ -97,6 +99,8 @@ def _convert_segment(seg: Segment, profile: str, overrides: Catalog | None) -> S
 
 def convert_catalog(catalog: Catalog | None, profile: str, overrides: Catalog | None = None) -> Catalog:
     """zh-Hant UI strings: OpenCC over the zh-Hans UI catalogue, overrides win."""
+    from babel.messages.catalog import Catalog
+
     result = Catalog(locale="zh_Hant", charset="utf-8", fuzzy=False)
     for message in catalog or ():
         if not message.id or not message.string or message.fuzzy:

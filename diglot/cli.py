@@ -65,6 +65,13 @@ def _build_arguments(parser: argparse.ArgumentParser) -> None:
                         help="fail if any message falls back to the source text")
     parser.add_argument("--draft", action="store_true",
                         help="highlight text that falls back to the source language")
+    parser.add_argument("--force", action="store_true", help="rebuild everything, ignoring the build manifest")
+    parser.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
+                        help="worker processes (default: one per CPU; 1 builds in this process)")
+    parser.add_argument("--executor", choices=("local", "dask"), default="local",
+                        help="run jobs locally or on a Dask cluster (default: local)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: start a LocalCluster)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -186,22 +193,30 @@ def _build(args, config) -> int:
         languages=tuple(args.languages) if getattr(args, "languages", None) else None,
         formats=tuple(args.formats) if getattr(args, "formats", None) else None,
         strict=getattr(args, "strict", False), draft=getattr(args, "draft", False),
+        force=getattr(args, "force", False), jobs=getattr(args, "jobs", 0),
+        executor=getattr(args, "executor", "local"), scheduler=getattr(args, "scheduler", None),
     )
+    if options.jobs < 0:
+        raise DiglotError("-j must be 0 (one per CPU) or more")
     started = time.perf_counter()
-    report = build(config, options)
+    from .progress import reporter
+
+    with reporter(quiet=args.quiet) as progress:
+        report = build(config, options, progress)
     if not args.quiet:
-        _print_report(report, config.root, time.perf_counter() - started)
+        _print_report(report, config.root, time.perf_counter() - started, args.verbose)
     return EXIT_OK
 
 
-def _print_report(report, root: Path, seconds: float) -> None:
-    for output in report.outputs:
-        rel = output.path.relative_to(root)
-        print(f"  {rel}  {output.size / 1024:,.0f} KB  {output.seconds:.2f}s")
-        for warning in output.warnings:
-            print(f"    warning: {warning}")
+def _print_report(report, root: Path, seconds: float, verbose: bool) -> None:
+    from .progress import print_table
+
+    print_table(report, root, verbose)
     for lang, count in sorted(report.fallbacks.items()):
         print(f"{lang}: {count} messages fell back to the source text")
     for what, reason in report.skipped.items():
         print(f"skipped {what}: {reason}")
-    print(f"built {len(report.outputs)} files in {seconds:.1f}s")
+    if report.up_to_date:
+        print(f"nothing to do: all {len(report.outputs)} outputs are up to date ({seconds:.2f}s)")
+    else:
+        print(f"built {len(report.rebuilt)} of {len(report.outputs)} files in {seconds:.1f}s")

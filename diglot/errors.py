@@ -17,6 +17,10 @@ class DiglotError(Exception):
         self.path = Path(path) if path is not None else None
         self.line = line
 
+    def __reduce__(self):
+        # Keep path and line when the error crosses a process boundary (parallel builds).
+        return (type(self), (self.message, self.path, self.line))
+
     def located(self, path: str | Path, line: int | None = None) -> "DiglotError":
         """Return this error with a file (and line) filled in where it lacked one."""
         if self.path is None:
@@ -40,6 +44,9 @@ class DiglotErrors(DiglotError):
     def __init__(self, errors: list[DiglotError]):
         super().__init__("\n".join(str(e) for e in errors))
         self.errors = errors
+
+    def __reduce__(self):
+        return (type(self), (self.errors,))
 
     def __str__(self) -> str:
         return "\n".join(str(e) for e in self.errors)

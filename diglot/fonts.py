@@ -90,3 +90,19 @@ def check_coverage(text: str, lang: str, where: str) -> None:
 def harfbuzz_subset_available() -> bool:
     """WeasyPrint subsets fonts ~12× faster with libharfbuzz-subset."""
     return ctypes.util.find_library("harfbuzz-subset") is not None
+
+
+def font_files(langs) -> list[tuple[str, int, list[int] | None]]:
+    """(file, face index, [size, mtime]) of every face the languages use: part of a PDF's inputs."""
+    from .manifest import file_stat
+    from pathlib import Path
+
+    files = []
+    for face in faces_for(tuple(langs)):
+        try:
+            path, index = _font_file(face.family)
+        except (subprocess.CalledProcessError, ValueError, FileNotFoundError):
+            files.append((face.family, -1, None))
+            continue
+        files.append((path, index, file_stat(Path(path))))
+    return files

@@ -54,3 +54,12 @@ def weasyprint_version() -> str:
     import weasyprint
 
     return weasyprint.__version__
+
+
+def warm_up() -> None:
+    """Import WeasyPrint and load the CJK and Latin faces once (worker start-up)."""
+    from weasyprint import HTML
+
+    HTML(string='<p lang="zh-Hans" style="font-family: \'Noto Serif CJK SC\'">网络</p>'
+                '<p lang="zh-Hant" style="font-family: \'Noto Serif CJK TC\'">網路</p>'
+                '<p lang="en" style="font-family: \'Noto Serif\'">Net</p>').write_pdf()

@@ -1,0 +1,38 @@
+"""Run build jobs on a Dask distributed cluster: the only module that imports Dask.
+
+Workers need the project's environment (this package and its engines) and
+the project folder at the same path; results (the output bytes) come back to
+the machine that started the build, which writes them.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from .errors import DiglotError
+
+
+def run_on_dask(config, options, jobs, on_done: Callable) -> None:
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise DiglotError("the Dask executor needs the 'distributed' package: pip install 'diglot[dask]'") from None
+    from .builder import _warm_worker, run_job
+
+    cluster = None
+    if options.scheduler:
+        client = Client(options.scheduler, timeout="20s")
+    else:
+        workers = options.jobs or 2
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster)
+    try:
+        if any(j.kind.endswith("pdf") for j in jobs):
+            client.run(_warm_worker)
+        futures = [client.submit(run_job, config, options, job, pure=False) for job in jobs]
+        for future in as_completed(futures):
+            on_done(future.result())
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
