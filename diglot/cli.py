@@ -53,6 +53,12 @@ def _parser() -> argparse.ArgumentParser:
                                        "numbers, footnote references, Markdown, HTML, glossary terms and, for "
                                        "zh-Hant overrides, Simplified-only characters. Exit 1 on any error.")
     check.add_argument("--strict", action="store_true", help="treat warnings (glossary) as errors too")
+    serve = sub.add_parser("serve", help="serve output/ on localhost, rebuild on change and reload the page",
+                           description="Build, serve output/ on localhost, and rebuild what changed when a "
+                                       "source, catalogue or template changes; open pages reload themselves.")
+    _build_arguments(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     return parser
 
 
@@ -111,7 +117,7 @@ def _configure_logging(args) -> None:
     level = logging.ERROR if args.quiet else logging.DEBUG if args.verbose else logging.INFO
     logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr)
     if not args.verbose:
-        for noisy in ("weasyprint", "fontTools"):
+        for noisy in ("weasyprint", "fontTools", "watchfiles", "distributed"):
             logging.getLogger(noisy).setLevel(logging.ERROR)
 
 
@@ -120,8 +126,33 @@ def _run(args) -> int:
     config = load_config(root)
     if args.command in (None, "build"):
         return _build(args, config)
-    return {"extract": _extract, "update": _update, "init": _init, "stats": _stats, "check": _check}[args.command](
-        args, config)
+    commands = {"extract": _extract, "update": _update, "init": _init, "stats": _stats, "check": _check,
+                "serve": _serve}
+    return commands[args.command](args, config)
+
+
+def _serve(args, config) -> int:
+    import threading
+
+    from .builder import build
+    from .serve import make_server, watch_and_rebuild
+
+    options = _build_options(args)
+    build(config, options)
+    server, reloads = make_server(config.output_dir, args.host, args.port)
+    stop = threading.Event()
+    watcher = threading.Thread(target=watch_and_rebuild, daemon=True,
+                               args=(config, lambda: build(config, options), reloads, stop))
+    watcher.start()
+    print(f"serving {config.output_dir} at http://{args.host}:{server.server_address[1]}/ (Ctrl+C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        server.server_close()
+    return EXIT_OK
 
 
 def _say_written(paths, root: Path, quiet: bool, nothing: str) -> None:
@@ -186,8 +217,8 @@ def _check(args, config) -> int:
     return EXIT_FAILED if errors else EXIT_OK
 
 
-def _build(args, config) -> int:
-    from .builder import BuildOptions, build
+def _build_options(args):
+    from .builder import BuildOptions
 
     options = BuildOptions(
         languages=tuple(args.languages) if getattr(args, "languages", None) else None,
@@ -198,6 +229,13 @@ def _build(args, config) -> int:
     )
     if options.jobs < 0:
         raise DiglotError("-j must be 0 (one per CPU) or more")
+    return options
+
+
+def _build(args, config) -> int:
+    from .builder import build
+
+    options = _build_options(args)
     started = time.perf_counter()
     from .progress import reporter
 
