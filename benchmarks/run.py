@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""Diglot's benchmark: each figure as a ratio against a reference measured in the same run.
+
+    .venv/bin/python benchmarks/run.py [--quick]
+
+Works in a temporary copy of the project; never touches output/. Goals
+(issue "Build engine"): cold ≤ 0.4 × raw tools in sequence; no-op ≤ 0.05 ×
+cold; one English msgstr changed ≤ 0.5 × cold with only English outputs
+rebuilt; -j 2 ≤ 0.65 × -j 1; time per document flat within 15 % from N=5 to
+N=50 documents, and peak memory per worker flat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+SLUG = "igf-2018-cybersecurity"
+
+
+def copy_project(dest: Path) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in ("source", "templates", "translations"):
+        shutil.copytree(REPO / name, dest / name)
+    shutil.copy2(REPO / "pyproject.toml", dest / "pyproject.toml")
+    return dest
+
+
+def timed(cmd: list[str], cwd: Path | None = None) -> float:
+    started = time.perf_counter()
+    subprocess.run(cmd, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def diglot(project: Path, *args: str) -> float:
+    return timed([PYTHON, str(REPO / "build.py"), "-C", str(project), "-q", *args])
+
+
+def raw_tools_inputs(project: Path, work: Path) -> list[list[str]]:
+    """The commands a publisher would run by hand: one fresh process per edition."""
+    sys.path.insert(0, str(REPO))
+    from diglot import publish
+    from diglot.builder import BuildOptions, BuildReport, prepare
+    from diglot.config import load_config
+    from diglot.epub import READER
+    from diglot.render import epub_context, page_context, render_template
+
+    config = load_config(project)
+    commands = []
+    pandoc = shutil.which("pandoc") or str(Path(__import__("pypandoc").get_pandoc_path()))
+    for edition in prepare(config, BuildOptions(), BuildReport()):
+        doc, env = edition.doc, publish._environment(config, edition.ui)
+        stem = work / f"{doc.lang}-{doc.slug}"
+        html = render_template(env, "print/book.html.j2", config.templates_dir, **page_context(doc, "print", paper="A4"))
+        stem.with_suffix(".print.html").write_text(html, encoding="utf-8")
+        css = config.templates_dir / "print" / "book.css"
+        commands.append([PYTHON, "-m", "weasyprint", "-s", str(css), str(stem.with_suffix(".print.html")),
+                         str(stem.with_suffix(".pdf"))])
+        env.autoescape = False
+        markdown = render_template(env, "epub/book.md.j2", config.templates_dir, **epub_context(doc))
+        stem.with_suffix(".md").write_text(markdown, encoding="utf-8")
+        commands.append([pandoc, "-f", READER, "-t", "epub3", "--metadata", f"title={doc.slug}",
+                         "-o", str(stem.with_suffix(".epub")), str(stem.with_suffix(".md"))])
+        script = ("import jinja2,sys; jinja2.Environment(loader=jinja2.FileSystemLoader(sys.argv[1]))"
+                  ".get_template('web/site.css').render()")
+        commands.append([PYTHON, "-c", script, str(config.templates_dir)])
+    return commands
+
+
+def measure_raw(project: Path) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        commands = raw_tools_inputs(project, Path(tmp))
+        return sum(timed(cmd) for cmd in commands)
+
+
+def mtimes(project: Path) -> dict[str, int]:
+    out = project / "output"
+    return {str(p.relative_to(out)): p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()
+            and ".diglot" not in p.parts}
+
+
+def change_one_english_msgstr(project: Path) -> None:
+    po = project / "translations/en/LC_MESSAGES" / f"{SLUG}.po"
+    text = po.read_text(encoding="utf-8")
+    po.write_text(text.replace('msgstr "Overarching Messages"', 'msgstr "General Messages"', 1), encoding="utf-8")
+
+
+def synthetic_corpus(root: Path, n: int) -> Path:
+    """N documents made from the real one (distinct slugs, same text and translations)."""
+    project = copy_project(root / f"corpus-{n}")
+    source = (project / "source" / f"{SLUG}.md").read_text(encoding="utf-8")
+    for folder in ("translations/en/LC_MESSAGES", "translations/zh_Hant/LC_MESSAGES"):
+        po = (project / folder / f"{SLUG}.po").read_bytes()
+        for i in range(1, n):
+            (project / folder / f"doc-{i:03d}.po").write_bytes(po)
+    for i in range(1, n):
+        text = re.sub(r"^identifier: .*$", f"identifier: urn:diglot:synthetic-{i}", source, count=1, flags=re.M)
+        (project / "source" / f"doc-{i:03d}.md").write_text(text, encoding="utf-8")
+    return project
+
+
+def children_peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def corpus_figures(root: Path, n: int, formats: list[str]) -> tuple[float, float]:
+    project = synthetic_corpus(root, n)
+    args = [a for f in formats for a in ("--format", f)]
+    seconds = diglot(project, "-j", "2", *args)
+    return seconds / n, children_peak_rss_mb()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="corpus N=5 and N=20 instead of N=50")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="diglot-bench-") as tmp:
+        root = Path(tmp)
+        project = copy_project(root / "project")
+        raw = measure_raw(project)
+        cold = diglot(project, "--force")
+        noop = diglot(project)
+        before = mtimes(project)
+        change_one_english_msgstr(project)
+        one = diglot(project)
+        after = mtimes(project)
+        rebuilt = sorted(k for k in after if after[k] != before.get(k))
+        j1 = diglot(project, "--force", "-j", "1")
+        j2 = diglot(project, "--force", "-j", "2")
+        rows += [
+            ("cold build (-j 2) / raw tools in sequence", cold, raw, 0.4),
+            ("no-op build / cold build", noop, cold, 0.05),
+            ("one English msgstr changed / cold build", one, cold, 0.5),
+            ("-j 2 / -j 1 (cold)", j2, j1, 0.65),
+        ]
+        big = 20 if args.quick else 50
+        per5, mem5 = corpus_figures(root, 5, ["pdf", "html", "epub"])
+        per_big, mem_big = corpus_figures(root, big, ["pdf", "html", "epub"])
+        rows += [(f"time per document N={big} / N=5", per_big, per5, 1.15),
+                 (f"peak worker memory N={big} / N=5", mem_big, mem5, 1.15)]
+    print(f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}, "
+          f"{__import__('os').cpu_count()} CPUs")
+    print(f"{'figure':<46} {'value':>9} {'reference':>10} {'ratio':>7} {'goal':>6}  ")
+    results = []
+    for name, value, reference, goal in rows:
+        ratio = value / reference if reference else float("inf")
+        verdict = "ok" if ratio <= goal else "MISSED"
+        print(f"{name:<46} {value:>9.3f} {reference:>10.3f} {ratio:>7.3f} {goal:>6.2f}  {verdict}")
+        results.append({"figure": name, "value": value, "reference": reference, "ratio": ratio, "goal": goal})
+    print(f"outputs rebuilt after one English msgstr changed: {', '.join(rebuilt)}")
+    if args.json:
+        args.json.write_text(json.dumps({"results": results, "rebuilt": rebuilt}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
