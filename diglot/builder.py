@@ -268,24 +268,50 @@ def plan(config: Config, options: BuildOptions, report: BuildReport) -> list[Job
 
 # --- running ----------------------------------------------------------------------
 
-_EDITIONS: dict[tuple, Edition] = {}
+_CACHE: dict[tuple, object] = {}
+
+
+def _cached(key: tuple, make: Callable[[], object]):
+    """Per-process memo for parsed inputs; keys include the files' stats, so edits invalidate."""
+    if key not in _CACHE:
+        _CACHE[key] = make()
+    return _CACHE[key]
+
+
+def _ui_cached(config: Config) -> dict[str, object]:
+    from .catalog import gnu_translations
+    from .manifest import file_stat
+
+    stats = repr(sorted((str(p), file_stat(p)) for p in config.translations_dir.rglob("ui.po")))
+    return _cached(("ui", str(config.root), config.opencc_profile, stats),
+                   lambda: {lang: gnu_translations(c) for lang, c in ui_catalogs(config).items()})
+
+
+def _source_cached(config: Config, slug: str) -> Document:
+    from .manifest import file_stat
+    from .source import read_document
+
+    path = config.source_dir / f"{slug}.md"
+    return _cached(("source", str(path), repr(file_stat(path))), lambda: read_document(path))
 
 
 def _load_edition(config: Config, slug: str, lang: str) -> Edition:
     """The edition, cached per process while its inputs' stats are unchanged."""
-    from .catalog import gnu_translations, po_path
+    from .catalog import po_path
     from .manifest import file_stat
-    from .source import read_document
 
-    source = config.source_dir / f"{slug}.md"
+    doc = _source_cached(config, slug)
     catalog_path = po_path(config.translations_dir, lang, slug)
-    stats = [file_stat(source), file_stat(catalog_path), *(file_stat(p) for p in config.translations_dir.rglob("ui.po"))]
-    key = (str(config.root), slug, lang, repr(config.__dict__), repr(stats))
-    if key not in _EDITIONS:
-        doc = read_document(source)
-        ui = gnu_translations(ui_catalogs(config)[lang])
-        _EDITIONS[key] = Edition(make_edition(doc, lang, config), ui)
-    return _EDITIONS[key]
+    key = ("edition", str(config.root), slug, lang, repr(config.__dict__), id(doc), repr(file_stat(catalog_path)))
+    edition = _cached(key, lambda: make_edition(doc, lang, config))
+    return Edition(edition, _ui_cached(config)[lang])
+
+
+def _title_edition(config: Config, slug: str, lang: str) -> Edition:
+    """An edition holding only the title: what the index needs, without converting the whole text."""
+    doc = _source_cached(config, slug)
+    titles = doc.with_segments([doc.title])
+    return Edition(make_edition(titles, lang, config), _ui_cached(config)[lang])
 
 
 @dataclass(frozen=True)
@@ -456,7 +482,7 @@ def _write_index(config: Config, jobs: list[Job], manifest: Manifest, report: Bu
         report.outputs.append(Output(path, "", "index", path.stat().st_size, rebuilt=False))
         return
     pairs = list(dict.fromkeys((j.slug, j.lang) for j in jobs))
-    editions = [_load_edition(config, slug, lang) for slug, lang in pairs]
+    editions = [_title_edition(config, slug, lang) for slug, lang in pairs]
     outputs = [Output(config.output_dir / rel, "", "", size) for rel, size in sizes.items()]
     data = publish.render_index(editions, outputs, config)
     atomic_write(path, data)

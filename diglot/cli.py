@@ -53,6 +53,15 @@ def _parser() -> argparse.ArgumentParser:
                                        "numbers, footnote references, Markdown, HTML, glossary terms and, for "
                                        "zh-Hant overrides, Simplified-only characters. Exit 1 on any error.")
     check.add_argument("--strict", action="store_true", help="treat warnings (glossary) as errors too")
+    imp = sub.add_parser("import", help="turn PDF-extracted text (.txt) or a Word file (.docx) into source/<slug>.md",
+                         description="Import a .txt (text extracted from a PDF) or .docx file into source/<slug>.md "
+                                     "and report every guess made (headings, footnotes, joins across page gaps) "
+                                     "with its line in the input, so an editor checks only those.")
+    imp.add_argument("file", type=Path, help="the .txt or .docx file")
+    imp.add_argument("--slug", help="document name (default: from the file name)")
+    imp.add_argument("--title", help="document title (default: the first line, or the Word file's title)")
+    imp.add_argument("--encoding", help="input encoding when it isn't UTF-8 and can't be detected (gbk, big5, …)")
+    imp.add_argument("--force", action="store_true", help="overwrite an existing source/<slug>.md")
     serve = sub.add_parser("serve", help="serve output/ on localhost, rebuild on change and reload the page",
                            description="Build, serve output/ on localhost, and rebuild what changed when a "
                                        "source, catalogue or template changes; open pages reload themselves.")
@@ -100,16 +109,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _insert_default_command(argv: list[str]) -> list[str]:
-    # `diglot` and `diglot --strict` mean `diglot build …`; global options stay in front.
-    globals_ = []
-    rest = list(argv)
-    while rest and rest[0] in ("-q", "--quiet", "-v", "--verbose", "-C", "--project"):
-        option = rest.pop(0)
-        globals_.append(option)
-        if option in ("-C", "--project") and rest:
-            globals_.append(rest.pop(0))
+    """`diglot` and `diglot --strict` mean `diglot build …`; global options may stand anywhere."""
+    globals_, rest = [], []
+    items = iter(argv)
+    for item in items:
+        if item in ("-q", "--quiet", "-v", "--verbose"):
+            globals_.append(item)
+        elif item in ("-C", "--project"):
+            globals_ += [item, next(items, "")]
+        else:
+            rest.append(item)
     if rest and (rest[0] in COMMANDS or rest[0] in ("-h", "--help")):
-        return argv
+        return [*globals_, *rest]
     return [*globals_, "build", *rest]
 
 
@@ -127,8 +138,19 @@ def _run(args) -> int:
     if args.command in (None, "build"):
         return _build(args, config)
     commands = {"extract": _extract, "update": _update, "init": _init, "stats": _stats, "check": _check,
-                "serve": _serve}
+                "serve": _serve, "import": _import}
     return commands[args.command](args, config)
+
+
+def _import(args, config) -> int:
+    from .importer import format_report, import_file
+
+    written, result = import_file(args.file, config.source_dir, slug=args.slug, title=args.title,
+                                  encoding=args.encoding, force=args.force)
+    if not args.quiet:
+        print(format_report(args.file, result))
+        print(f"wrote {written.relative_to(config.root)} ({len(result.guesses)} guesses to check)")
+    return EXIT_OK
 
 
 def _serve(args, config) -> int:
