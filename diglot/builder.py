@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import threading
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -136,7 +139,28 @@ def content_catalog(doc: Document, lang: str, config: Config):
 
     if lang == SOURCE_LANG:
         return None
-    return _optional_catalog(po_path(config.translations_dir, lang, doc.slug), lang)
+    path = po_path(config.translations_dir, lang, doc.slug)
+    catalog = _optional_catalog(path, lang)
+    if catalog is not None:
+        _check_translations(doc, catalog, path)
+    return catalog
+
+
+def _check_translations(doc: Document, catalog, path: Path) -> None:
+    """Translated text meets the same rules as the source: no unsafe links, no dangling notes."""
+    from .model import FOOTNOTE_REF
+    from .safety import check_text
+
+    labels = {note.label for note in doc.footnotes}
+    for seg in doc.segments:
+        message = catalog.get(seg.text)
+        if message is None or not message.string or message.fuzzy:
+            continue
+        line = message.lineno or 1
+        check_text(message.string, path, line)
+        for label in FOOTNOTE_REF.findall(message.string):
+            if label not in labels:
+                raise DiglotError(f"footnote [^{label}] does not exist in the source", path, line)
 
 
 def make_edition(doc: Document, lang: str, config: Config, catalog=None) -> Document:
@@ -322,8 +346,43 @@ class JobResult:
     warnings: tuple[str, ...]
 
 
+#: Bounds on each engine call (README, "Limits"): a hostile input fails, it never hangs the build.
+JOB_SECONDS = 300
+JOB_MEMORY = 4 << 30
+
+
+@contextmanager
+def _time_limit(seconds: int, job: Job):
+    """SIGALRM-based limit; only where signals can be used (a process's main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(signum, frame):
+        raise DiglotError(f"{job.rel}: rendering took longer than {seconds} s; the input is too large or too "
+                          "deeply nested")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def run_job(config: Config, options: BuildOptions, job: Job) -> JobResult:
-    """Render one output in memory. Runs in this process, a worker process or a Dask worker."""
+    """Render one output in memory, within the time limit. Runs in a worker process or on Dask."""
+    try:
+        with _time_limit(JOB_SECONDS, job):
+            return _render_job(config, options, job)
+    except MemoryError:
+        raise DiglotError(f"{job.rel}: rendering needed more than {JOB_MEMORY >> 30} GiB of memory") from None
+    except RecursionError:
+        raise DiglotError(f"{job.rel}: the document is nested too deeply to render") from None
+
+
+def _render_job(config: Config, options: BuildOptions, job: Job) -> JobResult:
     from . import fonts, publish
 
     started = time.perf_counter()
@@ -362,6 +421,16 @@ def _warm_worker() -> None:
     pdf.warm_up()
 
 
+def _init_worker(warm: bool) -> None:
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = JOB_MEMORY if hard == resource.RLIM_INFINITY else min(JOB_MEMORY, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    if warm:
+        _warm_worker()
+
+
 def _order(jobs: list[Job]) -> list[Job]:
     # Longest first: PDFs, then EPUBs, then web pages; keeps workers busy to the end.
     weight = {"pdf": 0, "epub": 1, "html": 2}
@@ -376,27 +445,29 @@ def execute(config: Config, options: BuildOptions, jobs: list[Job], on_done: Cal
 
         run_on_dask(config, options, jobs, on_done)
         return
-    workers = min(options.jobs or os.cpu_count() or 1, len(jobs))
-    if workers <= 1:
-        for job in jobs:
-            on_done(run_job(config, options, job))
-        return
+    workers = max(1, min(options.jobs or os.cpu_count() or 1, len(jobs)))
     _run_in_pool(config, options, jobs, on_done, workers)
 
 
 def _run_in_pool(config, options, jobs, on_done, workers: int) -> None:
     from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
 
-    warm = _warm_worker if any(j.kind.endswith("pdf") for j in jobs) else None
-    with ProcessPoolExecutor(max_workers=workers, initializer=warm) as pool:
+    # Worker processes even for -j 1: the memory limit applies to them, never to this process.
+    warm = any(j.kind.endswith("pdf") for j in jobs)
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(warm,)) as pool:
         pending = {pool.submit(run_job, config, options, job) for job in jobs}
         while pending:
             done, pending = wait(pending, return_when=FIRST_EXCEPTION)
             for future in done:
-                if future.exception() is not None:
+                error = future.exception()
+                if error is not None:
                     for other in pending:
                         other.cancel()
-                    raise future.exception()
+                    if isinstance(error, BrokenProcessPool):
+                        raise DiglotError("a build worker died (killed, or out of memory); outputs already "
+                                          "written are whole, run the build again") from None
+                    raise error
                 on_done(future.result())
 
 

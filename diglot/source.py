@@ -18,7 +18,8 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from .errors import DiglotError
 from .hygiene import clean_text
-from .model import LANGUAGES, SOURCE_LANG, Document, Meta, Node, Segment
+from .model import FOOTNOTE_REF, LANGUAGES, SOURCE_LANG, Document, Meta, Node, Segment
+from .safety import MAX_SEGMENTS, check_source_size, check_text
 
 KNOWN_KEYS = {"title", "description", "lang", "date", "publisher", "author", "rights", "identifier"}
 REQUIRED_KEYS = ("title", "lang")
@@ -28,6 +29,7 @@ _HAN = r"[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]"
 def read_text(path: Path) -> str:
     """Decode a UTF-8 input file, with the line of the first bad byte on error."""
     data = path.read_bytes()
+    check_source_size(len(data), path)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -62,10 +64,24 @@ def read_document(path: Path) -> Document:
     tokens = _markdown().parse(text, {})
     body, footnotes = builder.build(tokens)
     del body_offset
+    if len(segments) > MAX_SEGMENTS:
+        raise DiglotError(f"{len(segments):,} blocks exceed the limit of {MAX_SEGMENTS:,} per document", path)
+    for seg in segments:
+        check_text(seg.text, path, seg.line)
+    _check_footnotes(segments, footnotes, path)
     return Document(
         path=path, slug=slug_of(path), lang=meta.lang, meta=meta,
         segments=tuple(segments), body=tuple(body), footnotes=tuple(footnotes),
     )
+
+
+def _check_footnotes(segments: list[Segment], footnotes: list[Node], path: Path) -> None:
+    """Every footnote call has a definition (a dangling call would print as '[^x]')."""
+    defined = {note.label for note in footnotes}
+    for seg in segments:
+        for label in FOOTNOTE_REF.findall(seg.text):
+            if label not in defined:
+                raise DiglotError(f"footnote [^{label}] is called but never defined", path, seg.line)
 
 
 def _markdown() -> MarkdownIt:

@@ -1,0 +1,83 @@
+"""What a source or a translation may point at: checked before any engine sees it.
+
+Engines trust their input (WeasyPrint fetches file:// and http://, pandoc
+embeds local files, browsers run javascript: links), so every link and image
+target is checked here and refused with the file and line it came from.
+Limits keep hostile sizes from hanging a build.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import unquote
+
+from markdown_it import MarkdownIt
+from mdit_py_plugins.footnote import footnote_plugin
+
+from .errors import DiglotError
+
+#: Documented bounds (README, "Limits").
+MAX_SOURCE_BYTES = 2_000_000
+MAX_SEGMENT_CHARS = 100_000
+MAX_SEGMENTS = 20_000
+
+LINK_SCHEMES = ("http", "https", "mailto")
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.IGNORECASE)
+
+
+def _parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False}).use(footnote_plugin)
+    md.disable("footnote_tail")
+    md.validateLink = lambda url: True  # see every target, so a bad one is reported, not silently dropped
+    return md
+
+
+_MD = _parser()
+
+
+def targets(text: str) -> list[tuple[str, str]]:
+    """(kind, target) of every link and image in a segment's inline Markdown."""
+    found = []
+    stack = list(_MD.parseInline(text, {"footnotes": {"refs": {}}})[0].children or [])
+    while stack:
+        token = stack.pop(0)
+        if token.type == "link_open":
+            found.append(("link", token.attrs.get("href", "")))
+        elif token.type == "image":
+            found.append(("image", token.attrs.get("src", "")))
+        stack[:0] = token.children or []
+    return found
+
+
+def problem_with(kind: str, target: str) -> str | None:
+    """Why ``target`` is refused, or None when it is allowed."""
+    if kind == "image":
+        return f"image {target!r}: images are not supported; nothing is fetched or embedded"
+    cleaned = re.sub(r"[\x00-\x20\x7f]+", "", unquote(target))
+    scheme = _SCHEME.match(cleaned)
+    if scheme:
+        if scheme.group(1).lower() in LINK_SCHEMES:
+            return None
+        return f"link {target!r}: the {scheme.group(1).lower()}: scheme is not allowed (only http, https, mailto)"
+    if cleaned.startswith("#") or not cleaned:
+        return None
+    return (f"link {target!r}: links to files are not allowed; link to a web address (https://…) "
+            f"or to a section (#…)")
+
+
+def check_text(text: str, path: Path, line: int) -> None:
+    """Raise at ``path:line`` for the first refused target, and for oversize text."""
+    if len(text) > MAX_SEGMENT_CHARS:
+        raise DiglotError(f"a block of {len(text):,} characters exceeds the limit of {MAX_SEGMENT_CHARS:,}; "
+                          "split it into paragraphs", path, line)
+    for kind, target in targets(text):
+        problem = problem_with(kind, target)
+        if problem:
+            raise DiglotError(problem, path, line)
+
+
+def check_source_size(size: int, path: Path) -> None:
+    if size > MAX_SOURCE_BYTES:
+        raise DiglotError(f"the file is {size:,} bytes; Diglot builds documents up to {MAX_SOURCE_BYTES:,} bytes "
+                          "(split it into several documents)", path)
