@@ -43,9 +43,11 @@ def read_text(path: Path) -> str:
 
 
 def slug_of(path: Path) -> str:
+    """The document's name in output paths and URLs: letters (Chinese too), digits, - and _."""
     slug = path.stem
-    if not slug or slug.startswith(".") or ".." in slug or "/" in slug:
-        raise DiglotError("a document's file name must be a plain name like my-report.md", path)
+    if not re.fullmatch(r"[^\W][\w-]*", slug) or ".." in slug:
+        raise DiglotError("a document's file name may hold only letters (Chinese ones too), digits, '-' and '_', "
+                          "e.g. 网络安全-2018.md; rename the file", path)
     return slug
 
 
