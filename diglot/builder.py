@@ -72,6 +72,7 @@ class BuildReport:
     outputs: list[Output] = field(default_factory=list)
     fallbacks: dict[str, int] = field(default_factory=dict)  # language → segments shown in the source language
     skipped: dict[str, str] = field(default_factory=dict)  # "slug lang" → reason
+    withdrawn: list[str] = field(default_factory=list)  # outputs removed because their edition was skipped
     up_to_date: bool = False
 
     @property
@@ -392,8 +393,18 @@ def _render_job(config: Config, options: BuildOptions, job: Job) -> JobResult:
         fonts.check_coverage("".join(s.text for s in doc.segments), doc.lang, f"{doc.path} [{doc.lang}]")
     sink = Output(config.output_dir / job.rel, job.lang, job.kind)
     others = [_Ref(job.slug, lang) for lang in job.langs]
+    # Reproducible e-books: pandoc dates dcterms:modified and the zip entries from this,
+    # the time the edition's inputs last changed, so any machine builds the same bytes.
+    os.environ["SOURCE_DATE_EPOCH"] = str(_inputs_changed(config, job))
     data = publish.render(job.kind, edition, others, config, options, sink)
     return JobResult(job, data, time.perf_counter() - started, tuple(sink.warnings))
+
+
+def _inputs_changed(config: Config, job: Job) -> int:
+    from .catalog import po_path
+
+    paths = [config.source_dir / f"{job.slug}.md", po_path(config.translations_dir, job.lang, job.slug)]
+    return max(int(p.stat().st_mtime) for p in paths if p.exists())
 
 
 @dataclass(frozen=True)
@@ -492,12 +503,25 @@ def build(config: Config, options: BuildOptions = BuildOptions(),
         if options.strict:
             _check_catalogues(config)
         jobs = plan(config, options, report)
+        _withdraw_unpublished(config, manifest, report)
         _run(config, options, jobs, manifest, report, progress)
         _write_index(config, jobs, manifest, report)
-        manifest.forget_missing({j.rel for j in jobs} | {"index.html"})
+        if not options.languages and not options.formats:  # a partial build says nothing of the rest
+            manifest.forget_missing({j.rel for j in jobs} | {"index.html"})
         manifest.data.update(plan=key, inputs=inputs, fallbacks=report.fallbacks, skipped=report.skipped)
         manifest.save()
     return report
+
+
+def _withdraw_unpublished(config: Config, manifest: Manifest, report: BuildReport) -> None:
+    """An edition that fell under min_translated must not stay online from an earlier build."""
+    for what in report.skipped:
+        slug, lang = what.split(" ", 1)
+        for rel in [r for r in manifest.data["outputs"] if r.startswith(f"{lang}/{slug}.")]:
+            (config.output_dir / rel).unlink(missing_ok=True)
+            del manifest.data["outputs"][rel]
+            report.withdrawn.append(rel)
+            log.warning("removed output/%s: the edition is no longer published", rel)
 
 
 def _nothing_to_do(manifest: Manifest, output_dir: Path, report: BuildReport) -> BuildReport:

@@ -80,10 +80,25 @@ def read_catalog(path: Path, lang: str | None = None) -> Catalog:
     except (ValueError, SyntaxError) as exc:
         raise DiglotError(f"invalid PO file: {exc}", path) from None
     _check_header(catalog, text, path)
+    _restore_previous(catalog)
     for message in catalog:
         if message.id and isinstance(message.string, str):
             message.string = clean_text(message.string)
     return catalog
+
+
+def _restore_previous(catalog: Catalog) -> None:
+    """Babel reads ``#| msgid`` lines as translator comments; make them previous msgids again."""
+    from babel.messages.pofile import unescape
+
+    for message in [*catalog, *catalog.obsolete.values()]:
+        previous = [c for c in message.user_comments if c.startswith("|")]
+        if not previous:
+            continue
+        message.user_comments = [c for c in message.user_comments if not c.startswith("|")]
+        parts = [c[1:].strip() for c in previous]
+        strings = [re.sub(r"^msgid\s+", "", part) for part in parts if not part.startswith("msgctxt")]
+        message.previous_id = ["".join(unescape(x) for x in strings if x.startswith('"'))]
 
 
 def _decode_po(data: bytes, path: Path) -> str:

@@ -49,11 +49,20 @@ def translated_languages(config: Config) -> list[str]:
 # --- writing ---------------------------------------------------------------
 
 def po_bytes(catalog: Catalog, *, omit_header: bool = False) -> bytes:
-    """The file as ``msgcat --no-wrap`` would keep it."""
+    """The file as ``msgcat --no-wrap`` would keep it (Babel writes it, msgcat has the last word)."""
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=0, omit_header=omit_header, include_previous=True, sort_output=False)
     text = buffer.getvalue().decode("utf-8").lstrip("\n").rstrip("\n") + "\n"
-    return text.encode("utf-8")
+    return _msgcat_no_wrap(text.encode("utf-8"))
+
+
+def _msgcat_no_wrap(data: bytes) -> bytes:
+    # Babel wraps '#|' previous-msgid comments at 76 columns whatever the width; GNU msgcat
+    # normalises them (and everything else) to the no-wrap layout Poedit and Weblate keep.
+    if shutil.which("msgcat") is None:
+        return data
+    result = subprocess.run(["msgcat", "--no-wrap", "--to-code=UTF-8", "-"], input=data, capture_output=True)
+    return result.stdout if result.returncode == 0 and result.stdout else data
 
 
 def _write_if_changed(path: Path, data: bytes) -> bool:
@@ -126,19 +135,21 @@ def _read_template(config: Config, domain: str) -> Catalog:
 # --- update and init -----------------------------------------------------------
 
 def catalogue_targets(config: Config) -> list[tuple[str, str, Path]]:
-    """(domain, language, po path) of every catalogue translators keep."""
+    """(domain, language, po path) of every catalogue translators keep, published or being prepared."""
     tr = config.translations_dir
-    targets = []
-    for domain in document_domains(config):
-        targets += [(domain, lang, po_path(tr, lang, domain)) for lang in translated_languages(config)]
-        overrides = po_path(tr, "zh-Hant", domain)
-        if overrides.exists():
-            targets.append((domain, "zh-Hant", overrides))
-    targets.append((UI_DOMAIN, SOURCE_LANG, po_path(tr, SOURCE_LANG, UI_DOMAIN)))
-    hant_ui = po_path(tr, "zh-Hant", UI_DOMAIN)
-    if hant_ui.exists():
-        targets.append((UI_DOMAIN, "zh-Hant", hant_ui))
-    return targets
+    targets = {}
+    for domain in [*document_domains(config), UI_DOMAIN]:
+        wanted = translated_languages(config) if domain != UI_DOMAIN else [SOURCE_LANG]
+        for lang in wanted:
+            targets[po_path(tr, lang, domain)] = (domain, lang)
+        for path in sorted(tr.glob(f"*/LC_MESSAGES/{domain}.po")):
+            targets.setdefault(path, (domain, _lang_of_locale(path.parent.parent.name)))
+    return [(domain, lang, path) for path, (domain, lang) in targets.items()]
+
+
+def _lang_of_locale(locale: str) -> str:
+    """BCP 47 tag for a catalogue folder name (zh_Hant → zh-Hant)."""
+    return locale.replace("_", "-")
 
 
 def update(config: Config) -> list[Path]:
@@ -148,7 +159,11 @@ def update(config: Config) -> list[Path]:
         if not path.exists():
             continue
         catalog = read_catalog(path, lang)
+        previous = {m.id: m.previous_id for m in catalog if m.fuzzy and m.previous_id}
         catalog.update(_read_template(config, domain), no_fuzzy_matching=False, update_header_comment=False)
+        for message in catalog:  # msgmerge keeps '#|' while an entry stays fuzzy; Babel forgets it
+            if message.fuzzy and not message.previous_id and message.id in previous:
+                message.previous_id = previous[message.id]
         if lang == "zh-Hant":
             _drop_unreviewed(catalog)  # overrides hold only what a reviewer corrected
         for message in catalog:

@@ -1,0 +1,166 @@
+"""The build engine: incremental builds, the manifest, the lock, SIGKILL safety, Dask."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SLUG = "igf-2018-cybersecurity"
+LANGS = ("zh-Hans", "zh-Hant", "en")
+
+
+def _copy(dest: Path) -> Path:
+    for name in ("source", "templates", "translations"):
+        shutil.copytree(REPO / name, dest / name)
+    shutil.copy2(REPO / "pyproject.toml", dest / "pyproject.toml")
+    return dest
+
+
+def diglot(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run([sys.executable, str(REPO / "build.py"), "-C", str(project), *args],
+                            capture_output=True, text=True)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def outputs(project: Path) -> dict[str, int]:
+    out = project / "output"
+    return {p.relative_to(out).as_posix(): p.stat().st_mtime_ns
+            for p in out.rglob("*") if p.is_file() and ".diglot" not in p.parts}
+
+
+@pytest.fixture(scope="module")
+def engine_project(tmp_path_factory) -> Path:
+    project = _copy(tmp_path_factory.mktemp("engine"))
+    diglot(project, "-q", "--format", "html", "--format", "epub")
+    return project
+
+
+def test_nothing_changed_rebuilds_nothing_and_never_imports_weasyprint(engine_project):
+    before = outputs(engine_project)
+    code = ("import sys; from diglot.cli import main; rc = main(['-C', sys.argv[1], '--format', 'html', "
+            "'--format', 'epub']); print('WEASYPRINT' if 'weasyprint' in sys.modules else 'CLEAN'); sys.exit(rc)")
+    result = subprocess.run([sys.executable, "-c", code, str(engine_project)], capture_output=True, text=True,
+                            cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    assert "nothing to do" in result.stdout
+    assert result.stdout.strip().endswith("CLEAN")
+    assert outputs(engine_project) == before
+
+
+def test_one_english_msgstr_rebuilds_only_english_outputs(engine_project):
+    before = outputs(engine_project)
+    po = engine_project / "translations/en/LC_MESSAGES" / f"{SLUG}.po"
+    text = po.read_text(encoding="utf-8")
+    po.write_text(text.replace('msgstr "Overarching Messages"', 'msgstr "General Messages"'), encoding="utf-8")
+    diglot(engine_project, "-q", "--format", "html", "--format", "epub")
+    after = outputs(engine_project)
+    changed = {rel for rel in after if after[rel] != before.get(rel)}
+    assert changed == {f"en/{SLUG}.html", f"en/{SLUG}.epub", "index.html"}
+    assert "General Messages" in (engine_project / "output/en" / f"{SLUG}.html").read_text(encoding="utf-8")
+
+
+def test_damaged_manifest_rebuilds_everything_with_a_warning(engine_project):
+    manifest = engine_project / "output/.diglot/manifest.json"
+    manifest.write_text("{ this is not json", encoding="utf-8")
+    before = outputs(engine_project)
+    result = diglot(engine_project, "--format", "html", "--format", "epub")
+    assert "damaged" in result.stderr
+    after = outputs(engine_project)
+    assert all(after[rel] != before[rel] for rel in before)
+    json.loads(manifest.read_text(encoding="utf-8"))  # rewritten whole
+
+
+def test_force_rebuilds_everything(engine_project):
+    before = outputs(engine_project)
+    diglot(engine_project, "-q", "--force", "--format", "html", "--format", "epub")
+    after = outputs(engine_project)
+    assert all(after[rel] != before[rel] for rel in before)
+
+
+def test_second_build_in_the_same_tree_is_refused_while_one_runs(engine_project):
+    sys.path.insert(0, str(REPO))
+    from diglot.files import BuildLock
+
+    with BuildLock(engine_project / "output/.diglot/lock"):
+        result = diglot(engine_project, "--force", check=False)
+    assert result.returncode == 1
+    assert "another Diglot build" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_output_that_is_a_symlink_is_refused_before_any_work(tmp_path):
+    project = _copy(tmp_path / "p")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (project / "output").symlink_to(elsewhere)
+    result = diglot(project, check=False)
+    assert result.returncode == 1
+    assert "symbolic link" in result.stderr and "Traceback" not in result.stderr
+    assert list(elsewhere.iterdir()) == []
+
+
+def _whole(path: Path) -> bool:
+    data = path.read_bytes()
+    if path.suffix == ".pdf":
+        return data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+    if path.suffix == ".epub":
+        try:
+            with zipfile.ZipFile(path) as archive:
+                return archive.testzip() is None
+        except zipfile.BadZipFile:
+            return False
+    return data.rstrip().endswith(b"</html>")
+
+
+def test_sigkill_during_a_build_leaves_whole_files_and_the_next_build_repairs(tmp_path):
+    project = _copy(tmp_path / "p")
+    diglot(project, "-q")
+    visible = sorted(outputs(project))
+    for delay in (0.8, 1.6, 2.4):
+        process = subprocess.Popen([sys.executable, str(REPO / "build.py"), "-C", str(project), "-q", "--force",
+                                    "-j", "1"], start_new_session=True)
+        time.sleep(delay)
+        os.killpg(process.pid, signal.SIGKILL)  # the build and its worker, as an OOM killer or a power cut would
+        process.wait()
+        for rel in visible:
+            path = project / "output" / rel
+            assert not path.exists() or _whole(path), f"{rel} truncated after SIGKILL at {delay}s"
+    result = diglot(project)
+    assert sorted(outputs(project)) == visible
+    assert all(_whole(project / "output" / rel) for rel in visible)
+    leftovers = [p for p in (project / "output").rglob("*") if p.name.endswith(".diglot-tmp")]
+    assert leftovers == [], result.stderr
+
+
+def _pdf_text(path: Path) -> str:
+    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_dask_local_cluster_builds_the_same_editions_as_the_local_executor(tmp_path):
+    import distributed  # noqa: F401  (the test extra installs it; a missing Dask is a failure, not a skip)
+    local = _copy(tmp_path / "local")
+    remote = _copy(tmp_path / "dask")
+    # Same input mtimes in both trees: e-book dates come from them (reproducible builds).
+    for a, b in zip(sorted(local.rglob("*")), sorted(remote.rglob("*"))):
+        os.utime(b, ns=(a.stat().st_atime_ns, a.stat().st_mtime_ns))
+    diglot(local, "-q", "-j", "2")
+    diglot(remote, "-q", "--executor", "dask", "-j", "2")
+    for lang in LANGS:
+        for suffix in ("html", "epub"):
+            a = (local / "output" / lang / f"{SLUG}.{suffix}").read_bytes()
+            b = (remote / "output" / lang / f"{SLUG}.{suffix}").read_bytes()
+            assert a == b, f"{lang}/{SLUG}.{suffix} differs between executors"
+        pdf = f"{lang}/{SLUG}.pdf"
+        assert _pdf_text(local / "output" / pdf) == _pdf_text(remote / "output" / pdf)
