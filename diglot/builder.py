@@ -390,7 +390,9 @@ def _render_job(config: Config, options: BuildOptions, job: Job) -> JobResult:
     edition = _load_edition(config, job.slug, job.lang)
     if job.kind.endswith("pdf"):
         doc = edition.doc
-        fonts.check_coverage("".join(s.text for s in doc.segments), doc.lang, f"{doc.path} [{doc.lang}]")
+        for lang in {s.lang for s in doc.segments}:  # fallback text is set in the source language's faces
+            text = "".join(s.text for s in doc.segments if s.lang == lang)
+            fonts.check_coverage(text, lang, f"{doc.path} [{doc.lang}]")
     sink = Output(config.output_dir / job.rel, job.lang, job.kind)
     others = [_Ref(job.slug, lang) for lang in job.langs]
     # Reproducible e-books: pandoc dates dcterms:modified and the zip entries from this,
@@ -547,7 +549,7 @@ def _run(config, options, jobs, manifest, report, progress) -> None:
     if any(j.kind.endswith("pdf") for j in stale):
         from .fonts import check_installed, harfbuzz_subset_available
 
-        check_installed(sorted({j.lang for j in stale}))
+        check_installed(sorted({j.lang for j in stale} | {SOURCE_LANG}))  # fallback text uses the source faces
         if not harfbuzz_subset_available():
             log.warning("libharfbuzz-subset is missing: PDF font subsetting is about 12x slower "
                         "(apt-get install libharfbuzz-subset0)")

@@ -23,6 +23,7 @@ from .hygiene import clean_text
 from .model import Document, locale_of
 
 PO_WIDTH = 76  # what msgmerge and Poedit keep, so our rewrites don't flood diffs
+_KEYWORD = re.compile(r"^(?:#~\s*)?(?:msgid|msgid_plural|msgstr(?:\[\d+\])?|msgctxt)\b")
 _STRING_LINE = re.compile(r'^(?:#~\s*)?(?:msgid|msgid_plural|msgstr(?:\[\d+\])?|msgctxt)?\s*(".*)$')
 
 
@@ -124,6 +125,8 @@ def _check_string_lines(text: str, path: Path) -> None:
             continue
         match = _STRING_LINE.match(stripped)
         if not match:
+            if _KEYWORD.match(stripped):
+                raise DiglotError("a keyword must be followed by a quoted string", path, number)
             continue
         quoted = match.group(1)
         body = re.fullmatch(r'"((?:[^"\\]|\\.)*)"', quoted)

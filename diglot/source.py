@@ -106,11 +106,21 @@ def _split_front_matter(text: str, path: Path) -> tuple[str, int]:
     return front, front.count("\n") + 2
 
 
+class _FrontMatterLoader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text: we check them ourselves, with a line number."""
+
+
+_FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def _parse_front_matter(front: str, path: Path) -> tuple[dict, dict[str, int]]:
     """Return the fields and the 1-based file line of each key."""
     try:
-        node = yaml.compose(front, Loader=yaml.SafeLoader)
-        fields = yaml.safe_load(front)
+        node = yaml.compose(front, Loader=_FrontMatterLoader)
+        fields = yaml.load(front, Loader=_FrontMatterLoader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
@@ -118,7 +128,11 @@ def _parse_front_matter(front: str, path: Path) -> tuple[dict, dict[str, int]]:
         raise DiglotError(f"malformed front matter: {problem}", path, line) from None
     if not isinstance(fields, dict) or not isinstance(node, yaml.MappingNode):
         raise DiglotError("front matter must be a mapping of 'key: value' lines", path, 2)
-    lines = {str(k.value): k.start_mark.line + 2 for k, _ in node.value}
+    lines: dict[str, int] = {}
+    for key, _ in node.value:
+        if str(key.value) in lines:
+            raise DiglotError(f"front matter key '{key.value}' appears twice", path, key.start_mark.line + 2)
+        lines[str(key.value)] = key.start_mark.line + 2
     _check_keys(fields, lines, path)
     return fields, lines
 
@@ -186,6 +200,15 @@ def _one_line(text: str) -> str:
     return out
 
 
+def _without_comments(token: Token) -> str:
+    """The block's source text minus inline HTML comments (editorial notes, not text)."""
+    comments = [c.content for c in token.children or () if c.type == "html_inline" and c.content.startswith("<!--")]
+    text = token.content
+    for comment in comments:
+        text = text.replace(comment, "", 1)
+    return text
+
+
 class _TreeBuilder:
     """Turn markdown-it's flat token stream into Nodes, collecting Segments."""
 
@@ -200,7 +223,7 @@ class _TreeBuilder:
 
     def _segment(self, kind: str, token: Token) -> str:
         seg_id = f"s{len(self.segments)}"
-        self.segments.append(Segment(seg_id, kind, _one_line(token.content), token.map[0] + 1))
+        self.segments.append(Segment(seg_id, kind, _one_line(_without_comments(token)), token.map[0] + 1))
         return seg_id
 
     def _blocks(self, tokens, closing: str | None) -> list[Node]:

@@ -1,0 +1,272 @@
+"""diglot/source.py: front matter, segments with their real source lines, structure, errors at path:line."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from diglot.errors import DiglotError
+from diglot.source import read_document
+
+DOC = """\
+---
+title: 测试标题[^t]
+description: 一份说明。
+lang: zh-Hans
+date: 2018-11-14
+publisher: Internet Governance Forum
+---
+
+<!-- 编辑注释：不发布 -->
+
+# 第一节
+
+这是第一行
+接着第二行。
+
+Latin words
+continue here.
+
+- 项目一
+- 项目二
+
+  第二段
+
+## 小节
+
+1. 甲
+2. 乙
+
+> 引文
+
+```
+代码 不翻译
+```
+
+---
+
+<div>raw html</div>
+
+[^t]: 脚注文字
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "doc.md") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def line_of(text: str, needle: str) -> int:
+    """1-based line of the first line of ``text`` that contains ``needle``."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        if needle in line:
+            return number
+    raise AssertionError(f"{needle!r} not in the test document")
+
+
+@pytest.fixture
+def doc(tmp_path):
+    return read_document(write(tmp_path, DOC))
+
+
+def test_front_matter_fields(doc):
+    assert doc.slug == "doc"
+    assert doc.lang == "zh-Hans"
+    assert doc.title.text == "测试标题[^t]"
+    assert doc.description.text == "一份说明。"
+    assert doc.meta.date == date(2018, 11, 14) and doc.meta.date_text == "2018-11-14"
+    assert doc.meta.publisher == "Internet Governance Forum"
+    assert doc.meta.identifier  # a default identifier when the front matter has none
+
+
+@pytest.mark.parametrize("written, expected", [("2018", date(2018, 1, 1)), ("2018-11", date(2018, 11, 1))])
+def test_partial_dates_keep_their_precision(tmp_path, written, expected):
+    doc = read_document(write(tmp_path, f"---\ntitle: 标题\nlang: zh-Hans\ndate: {written}\n---\n\n正文\n"))
+    assert doc.meta.date == expected and doc.meta.date_text == written
+
+
+def test_segment_lines_are_where_the_text_is(doc):
+    """Each segment's 1-based line is the line of the file where its text starts."""
+    expected = {
+        "测试标题[^t]": line_of(DOC, "title:"),
+        "一份说明。": line_of(DOC, "description:"),
+        "第一节": line_of(DOC, "# 第一节"),
+        "这是第一行接着第二行。": line_of(DOC, "这是第一行"),
+        "Latin words continue here.": line_of(DOC, "Latin words"),
+        "项目一": line_of(DOC, "- 项目一"),
+        "项目二": line_of(DOC, "- 项目二"),
+        "第二段": line_of(DOC, "  第二段"),
+        "小节": line_of(DOC, "## 小节"),
+        "甲": line_of(DOC, "1. 甲"),
+        "乙": line_of(DOC, "2. 乙"),
+        "引文": line_of(DOC, "> 引文"),
+        "<div>raw html</div>": line_of(DOC, "<div>"),
+        "脚注文字": line_of(DOC, "[^t]: 脚注文字"),
+    }
+    got = {seg.text: seg.line for seg in doc.segments}
+    assert got == expected
+
+
+def test_segment_kinds_and_order(doc):
+    assert [(s.kind, s.text) for s in doc.segments] == [
+        ("title", "测试标题[^t]"), ("description", "一份说明。"),
+        ("heading", "第一节"), ("paragraph", "这是第一行接着第二行。"), ("paragraph", "Latin words continue here."),
+        ("paragraph", "项目一"), ("paragraph", "项目二"), ("paragraph", "第二段"),
+        ("heading", "小节"), ("paragraph", "甲"), ("paragraph", "乙"), ("paragraph", "引文"),
+        ("paragraph", "<div>raw html</div>"), ("footnote", "脚注文字"),
+    ]
+    assert len({s.id for s in doc.segments}) == len(doc.segments), "segment ids must be unique"
+
+
+def test_block_structure(doc):
+    text = {s.id: s.text for s in doc.segments}
+    kinds = [n.kind for n in doc.body]
+    assert kinds == ["heading", "paragraph", "paragraph", "list", "heading", "list", "quote", "code", "rule",
+                     "paragraph"]
+    h1, _p1, _p2, bullets, h2, numbered, quote, code, _rule, _raw = doc.body
+    assert (h1.level, text[h1.segment]) == (1, "第一节")
+    assert (h2.level, text[h2.segment]) == (2, "小节")
+    assert not bullets.ordered and numbered.ordered and numbered.start == 1
+    items = [[text[c.segment] for c in item.children] for item in bullets.children]
+    assert items == [["项目一"], ["项目二", "第二段"]]
+    assert [text[item.children[0].segment] for item in numbered.children] == ["甲", "乙"]
+    assert [text[c.segment] for c in quote.children] == ["引文"]
+    # Code is kept literally and is not a translatable segment.
+    assert code.literal == "代码 不翻译\n" and code.segment is None
+    assert all("代码" not in s.text for s in doc.segments)
+    # Footnote definitions are kept apart from the body, with their label.
+    assert [(n.kind, n.label) for n in doc.footnotes] == [("footnote", "t")]
+    assert [text[c.segment] for c in doc.footnotes[0].children] == ["脚注文字"]
+
+
+def test_wrapped_lines_join_without_space_between_han_and_with_one_between_words(tmp_path):
+    doc = read_document(write(tmp_path, "---\ntitle: 标题\nlang: zh-Hans\n---\n\n"
+                                        "网络安全和隐私往往是相互\n交织的。\n\n"
+                                        "Only a safe\nand secure cyberspace\n   can generate trust.\n"))
+    paragraphs = [s.text for s in doc.segments if s.kind == "paragraph"]
+    assert paragraphs == ["网络安全和隐私往往是相互交织的。", "Only a safe and secure cyberspace can generate trust."]
+
+
+def test_html_comments_are_dropped(doc, tmp_path):
+    assert all("编辑注释" not in s.text for s in doc.segments)
+    multi = read_document(write(tmp_path, "---\ntitle: 标题\nlang: zh-Hans\n---\n\n<!--\n多行\n注释\n-->\n\n正文\n",
+                                "multi.md"))
+    assert [s.text for s in multi.segments] == ["标题", "正文"]
+
+
+def test_inline_html_comment_is_dropped(tmp_path):
+    """An editor's note inside a paragraph is not published (nor sent to translators)."""
+    doc = read_document(write(tmp_path, "---\ntitle: 标题\nlang: zh-Hans\n---\n\n第一段<!-- 编辑注释 -->继续。\n"))
+    paragraph = [s.text for s in doc.segments if s.kind == "paragraph"]
+    assert paragraph == ["第一段继续。"]
+
+
+def test_raw_html_is_kept_as_text(doc):
+    raw = [s for s in doc.segments if "<div>" in s.text]
+    assert [s.text for s in raw] == ["<div>raw html</div>"]
+
+
+def test_hygiene_applies_to_sources(tmp_path):
+    doc = read_document(write(tmp_path, "---\ntitle: \u2f79络\nlang: zh-Hans\n---\n\n\u2f08们\n"))
+    assert [s.text for s in doc.segments] == ["网络", "人们"]
+
+
+def test_byte_order_mark_and_crlf_are_accepted(tmp_path):
+    path = tmp_path / "doc.md"
+    path.write_bytes(b"\xef\xbb\xbf---\r\ntitle: T\r\nlang: zh-Hans\r\n---\r\n\r\ntext\r\n")
+    doc = read_document(path)
+    assert [(s.text, s.line) for s in doc.segments] == [("T", 2), ("text", 6)]
+
+
+# --- errors: path:line and a message ---------------------------------------------------
+
+def error_of(path: Path) -> DiglotError:
+    with pytest.raises(DiglotError) as info:
+        read_document(path)
+    return info.value
+
+
+def lines_of(error: DiglotError) -> list[tuple[Path | None, int | None]]:
+    errors = getattr(error, "errors", None) or [error]
+    return [(e.path, e.line) for e in errors]
+
+
+@pytest.mark.parametrize("front, bad_line, words", [
+    ("title: 标题: 副标题\nlang: zh-Hans\n", 2, "malformed"),  # mapping values are not allowed here
+    ("title: 标题\n\tlang: zh-Hans\n", 3, "malformed"),  # a tab cannot start a token
+    ("title: 标题\nlang: zh-Hans\n  extra: 1\n", 4, "malformed"),
+])
+def test_malformed_yaml_is_reported_at_its_line(tmp_path, front, bad_line, words):
+    path = write(tmp_path, f"---\n{front}---\n\n正文\n")
+    error = error_of(path)
+    assert (error.path, error.line) == (path, bad_line)
+    assert words in error.message
+    assert str(error).startswith(f"{path}:{bad_line}: ")
+
+
+def test_unknown_key_is_reported_at_its_line(tmp_path):
+    text = "---\ntitle: 标题\nlang: zh-Hans\ncolour: red\n---\n\n正文\n"
+    error = error_of(write(tmp_path, text))
+    assert error.line == line_of(text, "colour:")
+    assert "colour" in error.message and "title" in error.message  # names the key and the allowed ones
+
+
+@pytest.mark.parametrize("key", ["title", "lang"])
+def test_missing_required_key(tmp_path, key):
+    fields = {"title": "title: 标题", "lang": "lang: zh-Hans"}
+    del fields[key]
+    path = write(tmp_path, "---\n" + "\n".join(fields.values()) + "\n---\n\n正文\n")
+    error = error_of(path)
+    assert error.path == path and error.line is not None and 1 <= error.line <= 3
+    assert f"'{key}'" in error.message
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-Hant", "zh-CN"])
+def test_source_language_other_than_zh_hans_is_refused(tmp_path, lang):
+    text = f"---\ntitle: 标题\nlang: {lang}\n---\n\n正文\n"
+    path = write(tmp_path, text)
+    error = error_of(path)
+    assert (error.path, error.line) == (path, line_of(text, "lang:"))
+    assert lang in error.message and "zh-Hans" in error.message
+
+
+def test_invalid_utf8_is_reported_at_the_line_of_the_bad_byte(tmp_path):
+    path = tmp_path / "doc.md"
+    path.write_bytes("---\ntitle: 标题\nlang: zh-Hans\n---\n\n第一行\n".encode("utf-8") + b"caf\xe9 au lait\n")
+    error = error_of(path)
+    assert (error.path, error.line) == (path, 7)
+    assert "UTF-8" in error.message
+
+
+def test_no_front_matter(tmp_path):
+    path = write(tmp_path, "# 标题\n\n正文\n")
+    error = error_of(path)
+    assert (error.path, error.line) == (path, 1)
+    assert "front matter" in error.message
+
+
+def test_unclosed_front_matter(tmp_path):
+    path = write(tmp_path, "---\ntitle: 标题\nlang: zh-Hans\n\n正文\n")
+    error = error_of(path)
+    assert error.path == path and error.line is not None
+    assert "not closed" in error.message
+
+
+@pytest.mark.parametrize("written", ["2018-13", "November 2018", "2018-02-30", "2018-11-31"])
+def test_bad_date_is_reported_at_its_line(tmp_path, written):
+    text = f"---\ntitle: 标题\nlang: zh-Hans\ndate: {written}\n---\n\n正文\n"
+    path = write(tmp_path, text)
+    error = error_of(path)
+    assert (error.path, error.line) == (path, line_of(text, "date:"))
+    assert written in error.message
+
+
+def test_several_front_matter_problems_are_reported_together(tmp_path):
+    text = "---\ntitle: 标题\ncolour: red\nsize: 3\n---\n\n正文\n"
+    path = write(tmp_path, text)
+    found = lines_of(error_of(path))
+    assert (path, line_of(text, "colour:")) in found
+    assert (path, line_of(text, "size:")) in found
