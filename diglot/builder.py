@@ -30,7 +30,7 @@ log = logging.getLogger("diglot.build")
 
 UI_DOMAIN = "ui"
 #: kind → format option that selects it. print.pdf and vertical.epub are variants.
-KINDS = {"html": "html", "pdf": "pdf", "epub": "epub"}
+KINDS = {"html": "html", "pdf": "pdf", "print.pdf": "pdf", "epub": "epub"}
 ENGINE_PACKAGES = ("weasyprint", "pypandoc-binary", "opencc", "babel", "jinja2", "markdown-it-py", "pydyf")
 
 

@@ -14,14 +14,9 @@ from markupsafe import Markup
 
 from . import fonts
 from .config import Config
-from .epub import write_epub
 from .errors import DiglotError
-from .model import LANGUAGES, SOURCE_LANG, plain_title
 from .pdf import write_pdf
-from .render import (
-    epub_context, format_date, install_translations, language_name, make_environment, page_context,
-    render_template,
-)
+from .render import install_translations, make_environment, page_context, render_template
 
 log = logging.getLogger("diglot.publish")
 
@@ -44,98 +39,110 @@ def _environment(config: Config, ui):
     return env
 
 
-def _href(config: Config, lang: str, slug: str, fmt: str, relative_from_lang: bool = True) -> str:
-    if config.base_url:
-        return f"{config.base_url.rstrip('/')}/{lang}/{slug}.{fmt}"
-    return f"../{lang}/{slug}.{fmt}" if relative_from_lang else f"{lang}/{slug}.{fmt}"
-
-
 def render(fmt: str, edition, editions, config: Config, options, output) -> bytes:
     if fmt == "html":
         return render_web(edition, editions, config, options).encode("utf-8")
     if fmt == "pdf":
         return render_pdf(edition, config, options, output)
+    if fmt == "print.pdf":
+        return render_print_pdf(edition, config, options, output)
     if fmt == "epub":
         return render_epub(edition, config)
     raise DiglotError(f"unknown format {fmt!r}")
 
 
 def render_web(edition, editions, config: Config, options) -> str:
+    """The web page of one edition: self-contained (inline CSS, no scripts or web fonts)."""
+    from .site import web_context
+
     doc = edition.doc
-    langs = [e.doc.lang for e in editions if e.doc.slug == doc.slug]
-    languages = [{"lang": lang, "name": language_name(lang), "current": lang == doc.lang,
-                  "href": f"../{lang}/{doc.slug}.html"} for lang in langs]
-    alternates = [{"hreflang": lang, "href": _href(config, lang, doc.slug, "html")} for lang in langs]
-    default = SOURCE_LANG if SOURCE_LANG in langs else langs[0]
-    alternates.append({"hreflang": "x-default", "href": _href(config, default, doc.slug, "html")})
-    canonical = _href(config, doc.lang, doc.slug, "html") if config.base_url else ""
+    langs = [e.doc.lang for e in editions if e.doc.slug == doc.slug] or [doc.lang]
+    formats = getattr(options, "formats", None) or config.formats
     css = (config.templates_dir / "web" / "site.css").read_text(encoding="utf-8")
-    if options.draft:
-        css += "\n.fallback { background: #fff3b0; outline: 1px dashed #b58900; }\n"
-    context = page_context(doc, "web", css=Markup(css), languages=languages, alternates=alternates,
-                           canonical=canonical)
+    if getattr(options, "draft", False):
+        css += "\n.fallback { background: #fff3b0; color: #1d1d1f; outline: 1px dashed #b58900; }\n"
+    context = page_context(doc, "web", css=Markup(css), **web_context(doc, langs, config.base_url, formats))
     return render_template(_environment(config, edition.ui), "web/page.html.j2", config.templates_dir, **context)
 
 
 def render_pdf(edition, config: Config, options, output) -> bytes:
+    """The reading PDF: the chosen paper, tagged (PDF/UA-1)."""
+    return _render_book(edition, config, output, print_shop=False)
+
+
+def render_print_pdf(edition, config: Config, options, output) -> bytes:
+    """The print-shop PDF: 3 mm bleed and crop marks; TrimBox is the chosen paper."""
+    return _render_book(edition, config, output, print_shop=True)
+
+
+def _render_book(edition, config: Config, output, *, print_shop: bool) -> bytes:
+    from .typography import body_style, type_area
+
     doc = edition.doc
-    html = render_template(_environment(config, edition.ui), "print/book.html.j2", config.templates_dir,
-                           **page_context(doc, "print", paper=config.paper))
+    env = _environment(config, edition.ui)
+    area = type_area(config.paper)
+    context = page_context(doc, "print", paper=config.paper, area=area, print_shop=print_shop,
+                           clreq=_clreq_filter(doc.lang))
+    html = render_template(env, "print/book.html.j2", config.templates_dir, **context)
+    _check_print_fonts(html, doc)
+    page_css = render_template(env, "print/page.css.j2", config.templates_dir, area=area,
+                               body=body_style(doc.lang, area), print_shop=print_shop)
     sheets = [config.templates_dir / "print" / "book.css"]
-    data, refused = write_pdf(html, sheets, config.source_dir, [config.source_dir, config.templates_dir])
+    data, refused = write_pdf(html, sheets, config.source_dir, [config.source_dir, config.templates_dir],
+                              css_strings=(page_css,))
     output.warnings.extend(f"refused to fetch {url}" for url in refused)
     return data
 
 
-def render_epub(edition, config: Config) -> bytes:
-    from .builder import stable_identifier
+def _clreq_filter(lang: str):
+    """Plain strings of the book (publisher, date) get the segments' Han–Latin spacing."""
+    from markupsafe import escape
 
-    doc = edition.doc
-    env = _environment(config, edition.ui)
-    env.autoescape = False
-    markdown = render_template(env, "epub/book.md.j2", config.templates_dir, **epub_context(doc))
-    metadata = {
-        "title": plain_title(doc.title.text),
-        "lang": doc.lang,
-        "identifier": [{"scheme": "UUID", "text": stable_identifier(doc, doc.lang)}],
-        "date": doc.meta.date_text or None,
-        "publisher": doc.meta.publisher or None,
-        "rights": doc.meta.rights or None,
-        "description": plain_title(doc.description.text) if doc.description else None,
-        "toc-title": edition.ui.gettext("Contents"),
-    }
-    metadata = {k: v for k, v in metadata.items() if v}
-    return write_epub(markdown, metadata, config.templates_dir / "epub" / "epub.css",
-                      extra_args=("--epub-title-page=false",))
+    from .typography import typeset
+
+    return lambda text: Markup(typeset(str(escape(text)), lang)[0])
+
+
+#: Characters book.css generates (bullets, leaders, footnote markers), per edition language.
+PRINT_GENERATED = {"zh-Hans": "●.0123456789", "zh-Hant": "●.0123456789", "en": "•\u2002.0123456789"}
+
+
+def _check_print_fonts(html: str, doc) -> None:
+    """Everything the book shows, UI strings and generated content included, has a glyph."""
+    from .typography import text_by_lang
+
+    for lang, text in text_by_lang(html, doc.lang).items():
+        if lang in fonts.FACES:
+            fonts.check_coverage(text + PRINT_GENERATED.get(lang, ""), lang, f"{doc.path} [{lang}, print]")
+
+
+def render_epub(edition, config: Config, options=None) -> bytes:
+    """The EPUB 3 of one edition; ``options.embed_fonts`` embeds subsets of its faces."""
+    from .ebook import render_book
+
+    return render_book(edition, config, _environment(config, edition.ui),
+                       embed_fonts=bool(getattr(options, "embed_fonts", False)))
+
+
+def render_vertical_epub(edition, config: Config, options=None) -> bytes:
+    """The vertical (直排) EPUB 3 of a Traditional Chinese edition: <lang>/<slug>.vertical.epub."""
+    from .ebook import render_book
+
+    return render_book(edition, config, _environment(config, edition.ui), vertical=True,
+                       embed_fonts=bool(getattr(options, "embed_fonts", False)))
 
 
 def render_index(editions, outputs, config: Config) -> bytes:
-    sizes = {(o.path.parent.name, o.path.name): o.size for o in outputs}
-    documents = {}
-    for edition in editions:
-        doc = edition.doc
-        entry = documents.setdefault(doc.slug, {"slug": doc.slug, "editions": []})
-        files = []
-        for fmt in ("html", "pdf", "epub"):
-            size = sizes.get((doc.lang, f"{doc.slug}.{fmt}"))
-            if size is not None:
-                files.append({"fmt": fmt, "href": f"{doc.lang}/{doc.slug}.{fmt}", "size": _human_size(size)})
-        entry["editions"].append({"lang": doc.lang, "language": language_name(doc.lang),
-                                  "title": plain_title(doc.title.text), "date": format_date(doc, doc.lang),
-                                  "files": files})
+    """output/index.html: every document in every language, each file with its size."""
+    from .site import index_context
+
+    sizes = {o.path.relative_to(config.output_dir).as_posix(): o.size for o in outputs
+             if o.path.is_relative_to(config.output_dir)}
     css = (config.templates_dir / "web" / "site.css").read_text(encoding="utf-8")
     env = _environment(config, Translations())
-    html = render_template(env, "index.html.j2", config.templates_dir, documents=list(documents.values()),
-                           css=Markup(css), languages=LANGUAGES)
+    html = render_template(env, "index.html.j2", config.templates_dir, css=Markup(css),
+                           **index_context(editions, sizes, config.base_url))
     return html.encode("utf-8")
-
-
-def _human_size(size: int) -> str:
-    if size < 1024:
-        return f"{size} B"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size / 1024 / 1024:.1f} MB"
 
 
 __all__ = ["check_fonts", "render", "render_index", "Path"]

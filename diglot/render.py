@@ -203,7 +203,24 @@ def _print_inline(doc: Document) -> InlineRenderer:
             parts.append(f"<span{lang}>{note_renderer(seg)}</span>")
         return f'<span class="footnote">{"".join(parts)}</span>'
 
-    return InlineRenderer(doc, print_call)
+    return PrintInlineRenderer(doc, print_call)
+
+
+class PrintInlineRenderer(InlineRenderer):
+    """Inline HTML for the print book, with clreq markup (diglot.typography) on its text nodes."""
+
+    def __init__(self, doc: Document, footnote_call: Callable[[str, int], str]):
+        from .typography import Stats
+
+        super().__init__(doc, footnote_call)
+        self.stats = Stats()
+
+    def __call__(self, seg: Segment) -> Markup:
+        from .typography import typeset
+
+        html, stats = typeset(str(super().__call__(seg)), seg.lang)
+        self.stats.add(stats)
+        return Markup(html)
 
 
 def epub_context(doc: Document) -> dict:
@@ -222,6 +239,9 @@ def epub_context(doc: Document) -> dict:
 
 
 def _escape_pandoc(text: str) -> str:
-    # Pandoc's reader is given CommonMark without raw HTML; a stray '<tag>' then
-    # reads as text. Newlines would end the block, so a segment stays one line.
+    # Pandoc 3.9's CommonMark reader reads raw HTML even with -raw_html, so every '<'
+    # that does not open an autolink (<https://…>, <a@b.org>) is escaped: a translated
+    # '<script>' stays text. Newlines would end the block, so a segment stays one line.
+    text = re.sub(r"(?<!\\)((?:\\\\)*)<(?![A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*>|[^<>\s@]+@[^<>\s]+>)",
+                  r"\1\\<", text)
     return text.replace("\n", " ")

@@ -1,0 +1,458 @@
+"""Print typography for Chinese and English: the type area (版心) and clreq markup.
+
+Han–Latin spacing, punctuation squeezing and unbreakable paragraph tails are spans
+that book.css styles: no character is ever inserted into the text.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from dataclasses import dataclass, field
+from html import escape
+from html.parser import HTMLParser
+
+# --- character classes (clreq §3.1, §3.2) -----------------------------------------
+
+_CJK_LETTERS = (
+    (0x3005, 0x3007), (0x3021, 0x3029), (0x3038, 0x303B), (0x3040, 0x30FF), (0x3100, 0x312F),
+    (0x31A0, 0x31BF), (0x31F0, 0x31FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xAC00, 0xD7AF),
+    (0xF900, 0xFAFF), (0x20000, 0x3FFFF),
+)
+_CJK_PUNCTUATION = ((0x3000, 0x303F), (0xFE10, 0xFE1F), (0xFE30, 0xFE4F), (0xFF00, 0xFFEF))
+
+#: Full-width marks whose glyph sits on the right half (blank on the left).
+OPENING = "（「『《〈【〔〖〘｛［“‘"
+#: Full-width marks whose glyph sits on the left half (blank on the right).
+CLOSING = "）」』》〉】〕〗〙｝］”’"
+#: Stops: left-aligned in mainland (SC) faces, centred in Taiwan (TC) faces.
+STOPS = "，。、；：！？"
+#: Characters that may not start a line (clreq §3.1.7); tests check them.
+NO_LINE_START = "，。、；：？！）」』》"
+
+
+def _in(ranges: tuple[tuple[int, int], ...], char: str) -> bool:
+    if len(char) != 1:  # a ligature or nothing, as PDF text extraction may give
+        return False
+    code = ord(char)
+    return any(low <= code <= high for low, high in ranges)
+
+
+def is_cjk_letter(char: str | None) -> bool:
+    """Han ideographs, kana, hangul, bopomofo: the side of a Han–Latin gap."""
+    return char is not None and _in(_CJK_LETTERS, char)
+
+
+def is_cjk(char: str | None) -> bool:
+    """A full-width character: a justification opportunity on each side (CSS Text §7.1)."""
+    return char is not None and (_in(_CJK_LETTERS, char) or _in(_CJK_PUNCTUATION, char))
+
+
+def is_western(char: str | None) -> bool:
+    """A letter or digit of a Western script (Latin, Greek, Cyrillic…)."""
+    return char is not None and len(char) == 1 and char.isalnum() and ord(char) < 0x2E80
+
+
+def centred_stops(lang: str) -> bool:
+    """Whether ，。 sit in the middle of the em box: Traditional Chinese faces."""
+    return lang.lower().startswith(("zh-hant", "zh-tw", "zh-hk", "zh-mo"))
+
+
+def is_cjk_language(lang: str) -> bool:
+    return lang.lower().split("-")[0] in ("zh", "ja", "ko")
+
+
+_WESTERN = r"0-9A-Za-z\u00AA\u00B5\u00BA\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u024F\u0370-\u03FF\u0400-\u04FF"
+_INSIDE = _WESTERN + r"\u0300-\u036F .,:;@/\\\-_'’&+#=~?!%*()\[\]"
+#: A run of Western text: starts with a letter or digit, ends with one (or %).
+WESTERN_RUN = re.compile(rf"[{_WESTERN}](?:[{_INSIDE}]*[{_WESTERN}%])?")
+
+
+# --- type area (版心) ----------------------------------------------------------------
+
+MM = 72 / 25.4
+#: Paper sizes in mm (config.PAPERS).
+PAPERS = {"A4": (210.0, 297.0), "A5": (148.0, 210.0), "letter": (215.9, 279.4)}
+
+
+@dataclass(frozen=True)
+class BodyStyle:
+    font_size: float  # pt
+    line_height: float  # unitless
+    note_size: float  # pt
+
+
+@dataclass(frozen=True)
+class TypeArea:
+    """Page geometry in pt: the type area is a whole number of Chinese characters wide."""
+
+    paper: str
+    paper_width: float
+    paper_height: float
+    grid_size: float  # the Chinese body size the grid is counted in
+    chars: int  # characters per line
+    lines: int  # lines per page at the Chinese leading
+    width: float
+    height: float
+    top: float
+    bottom: float
+    inside: float
+    outside: float
+
+    @property
+    def size_css(self) -> str:
+        width_mm, height_mm = PAPERS[self.paper]
+        return f"{width_mm:g}mm {height_mm:g}mm"
+
+    @property
+    def margin_css(self) -> str:
+        # Side margins rounded down: a measure a hair under chars × size would drop a character.
+        sides = (math.floor(self.outside * 1000) / 1000, math.floor(self.inside * 1000) / 1000)
+        return f"{self.top:.3f}pt {sides[0]:.3f}pt {self.bottom:.3f}pt {sides[1]:.3f}pt"
+
+    @property
+    def right_edge(self) -> float:
+        """x of the type area's right edge on a page (no bleed), in PDF points."""
+        return self.inside + self.width
+
+
+#: Chinese body size (五号) and leading; English is set a little larger, leaded less.
+CHINESE_BODY = BodyStyle(font_size=10.5, line_height=1.75, note_size=8.5)
+ENGLISH_BODY = BodyStyle(font_size=11.0, line_height=1.45, note_size=8.5)
+#: Share of the paper the type area takes: about ⅔ of the width, ¾ of the height.
+WIDTH_SHARE, HEIGHT_SHARE = 0.68, 0.77
+#: Share of the vertical margin above the type area (the rest goes below: 天头 < 地脚).
+TOP_SHARE = 0.44
+
+
+def type_area(paper: str = "A4") -> TypeArea:
+    """The page geometry for ``paper``; the same for every edition of a book."""
+    if paper not in PAPERS:
+        raise ValueError(f"unknown paper {paper!r} (known: {', '.join(PAPERS)})")
+    width_mm, height_mm = PAPERS[paper]
+    paper_width, paper_height = width_mm * MM, height_mm * MM
+    size, pitch = CHINESE_BODY.font_size, CHINESE_BODY.font_size * CHINESE_BODY.line_height
+    chars = int(paper_width * WIDTH_SHARE // size)
+    lines = int(paper_height * HEIGHT_SHARE // pitch)
+    width, height = chars * size, lines * pitch
+    side = (paper_width - width) / 2
+    top = (paper_height - height) * TOP_SHARE
+    return TypeArea(paper, paper_width, paper_height, size, chars, lines, width, height,
+                    top, paper_height - height - top, side, side)
+
+
+def body_style(lang: str, area: TypeArea) -> BodyStyle:
+    """Body and footnote sizes for ``lang``; Chinese notes also fill whole lines."""
+    if not is_cjk_language(lang):
+        return ENGLISH_BODY
+    note_chars = round(area.width / CHINESE_BODY.note_size)
+    return BodyStyle(CHINESE_BODY.font_size, CHINESE_BODY.line_height, area.width / note_chars)
+
+
+# --- markup: tokens -----------------------------------------------------------------
+
+_VOID = frozenset("area base br col embed hr img input link meta source track wbr".split())
+#: Elements whose text is left exactly as it is.
+_VERBATIM = frozenset(("code", "pre", "kbd", "samp", "script", "style", "math", "svg"))
+
+
+@dataclass
+class _Token:
+    kind: str  # start | end | void | text | raw
+    raw: str = ""
+    tag: str = ""
+    text: str = ""
+    flow: int = 0
+    lang: str = ""
+    verbatim: bool = False
+
+
+class _Tokenizer(HTMLParser):
+    """HTML → tokens; text nodes know their flow (footnotes are their own), language and verbatim-ness."""
+
+    def __init__(self, lang: str):
+        super().__init__(convert_charrefs=True)
+        self.tokens: list[_Token] = []
+        self._stack: list[tuple[str, int, str, bool]] = [("", 0, lang, False)]
+        self._flows = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _VOID:
+            self.tokens.append(_Token("void", self.get_starttag_text() or "", tag))
+            return
+        _, flow, lang, verbatim = self._stack[-1]
+        values = dict(attrs)
+        if "footnote" in (values.get("class") or "").split():
+            self._flows += 1
+            flow = self._flows
+        lang = values.get("lang") or lang
+        self._stack.append((tag, flow, lang, verbatim or tag in _VERBATIM))
+        self.tokens.append(_Token("start", self.get_starttag_text() or "", tag))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tokens.append(_Token("void", self.get_starttag_text() or "", tag))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _VOID:
+            return
+        for depth in range(len(self._stack) - 1, 0, -1):
+            if self._stack[depth][0] == tag:
+                del self._stack[depth:]
+                break
+        self.tokens.append(_Token("end", f"</{tag}>", tag))
+
+    def handle_data(self, data: str) -> None:
+        _, flow, lang, verbatim = self._stack[-1]
+        raw_text = self._stack[-1][0] in ("script", "style")
+        self.tokens.append(_Token("raw" if raw_text else "text", data if raw_text else "", text=data,
+                                  flow=flow, lang=lang, verbatim=verbatim))
+
+    def handle_comment(self, data: str) -> None:
+        self.tokens.append(_Token("raw", f"<!--{data}-->"))
+
+    def handle_decl(self, decl: str) -> None:
+        self.tokens.append(_Token("raw", f"<!{decl}>"))
+
+    def handle_pi(self, data: str) -> None:
+        self.tokens.append(_Token("raw", f"<?{data}>"))
+
+    def unknown_decl(self, data: str) -> None:
+        self.tokens.append(_Token("raw", f"<![{data}]>"))
+
+
+def _tokenize(html: str, lang: str) -> list[_Token]:
+    parser = _Tokenizer(lang)
+    parser.feed(html)
+    parser.close()
+    return parser.tokens
+
+
+def text_by_lang(html: str, lang: str) -> dict[str, str]:
+    """The text of ``html`` grouped by the language it is set in (for font coverage)."""
+    texts: dict[str, list[str]] = {}
+    for token in _tokenize(html, lang):
+        if token.kind == "text":
+            texts.setdefault(token.lang, []).append(token.text)
+    return {key: "".join(parts) for key, parts in texts.items()}
+
+
+# --- markup: annotations ------------------------------------------------------------
+
+#: Nesting order: unbreakable groups outside, then Western runs, then squeezed marks.
+_RANK = {"nobr": 0, "latin": 1, "squeeze": 2}
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: int
+    end: int
+    kind: str  # nobr | latin | squeeze
+    classes: str = ""
+
+
+@dataclass
+class Stats:
+    """What the typesetter did, for reports and tests."""
+
+    squeezed: int = 0
+    gaps: int = 0  # Han–Western boundaries given a quarter-em gap
+    tails: int = 0  # paragraph ends kept together
+
+    def add(self, other: "Stats") -> None:
+        self.squeezed += other.squeezed
+        self.gaps += other.gaps
+        self.tails += other.tails
+
+
+@dataclass
+class _Flow:
+    """The text of one flow (the main text or one footnote) and where each token's part lies."""
+
+    tokens: list[int] = field(default_factory=list)
+    starts: list[int] = field(default_factory=list)
+    ends: list[int] = field(default_factory=list)
+    langs: list[str] = field(default_factory=list)
+    text: str = ""
+
+    def lang_at(self, index: int) -> str:
+        return self.langs[max(bisect.bisect_right(self.starts, index) - 1, 0)]
+
+
+#: Stands in the flow for verbatim text (code): nothing is adjacent across it.
+_OPAQUE = "\ufffc"
+
+
+def _flows(tokens: list[_Token]) -> dict[int, _Flow]:
+    flows: dict[int, _Flow] = {}
+    for number, token in enumerate(tokens):
+        if token.kind != "text":
+            continue
+        flow = flows.setdefault(token.flow, _Flow())
+        if token.verbatim:
+            flow.text += _OPAQUE
+            continue
+        flow.tokens.append(number)
+        flow.starts.append(len(flow.text))
+        flow.langs.append(token.lang)
+        flow.text += token.text
+        flow.ends.append(len(flow.text))
+    return flows
+
+
+def _squeezes(flow: _Flow) -> list[_Span]:
+    """clreq §3.1.6: of two adjacent full-width marks, the blank half between them goes."""
+    text, spans, done = flow.text, [], set()
+    for i in range(len(text) - 1):
+        lang = flow.lang_at(i)
+        if not is_cjk_language(lang):
+            continue
+        centred = centred_stops(lang)
+        closing = CLOSING if centred else CLOSING + STOPS
+        middle = STOPS if centred else ""
+        first, second = text[i], text[i + 1]
+        if first in closing and second in closing + OPENING + middle:
+            target = i
+        elif first in OPENING + middle and second in OPENING:
+            target = i + 1
+        else:
+            continue
+        if target not in done:
+            done.add(target)
+            spans.append(_Span(target, target + 1, "squeeze", "squeeze"))
+    return spans
+
+
+def _western_runs(flow: _Flow) -> tuple[list[_Span], int]:
+    """clreq §3.2.1: a quarter em between Han and Western letters or digits, glued to the Han."""
+    text, spans, gaps = flow.text, [], 0
+    for match in WESTERN_RUN.finditer(text):
+        start, end = match.span()
+        before = is_cjk_letter(text[start - 1]) if start else False
+        after = is_cjk_letter(text[end]) if end < len(text) else False
+        if not (before or after):
+            continue
+        gaps += before + after
+        words = [m.span() for m in re.finditer(r"\S+", match.group())]
+        first_end, last_start = start + words[0][1], start + words[-1][0]
+        if len(words) == 1:
+            spans.append(_Span(start, end, "latin", _gap_classes(before, after)))
+        else:
+            if before:
+                spans.append(_Span(start, first_end, "latin", _gap_classes(True, False)))
+            if after:
+                spans.append(_Span(last_start, end, "latin", _gap_classes(False, True)))
+        # The gap must never sit at a line edge: glue it to the Han character it separates.
+        if before:
+            spans.append(_Span(start - 1, first_end, "nobr", "nobr"))
+        if after:
+            spans.append(_Span(last_start, end + 1, "nobr", "nobr"))
+    return spans, gaps
+
+
+def _gap_classes(before: bool, after: bool) -> str:
+    return " ".join(["latin", *(["gap-before"] if before else []), *(["gap-after"] if after else [])])
+
+
+#: How many characters (besides closing marks) a Chinese paragraph's last line keeps at least.
+TAIL = 2
+
+
+def _tail(flow: _Flow) -> list[_Span]:
+    """Keep a paragraph's last characters together: no one-character last line (题。)."""
+    text = flow.text.rstrip()
+    i = len(text)
+    while i and not (is_cjk_letter(text[i - 1]) or is_western(text[i - 1])):
+        i -= 1
+    if not i or not is_cjk_letter(text[i - 1]):
+        return []
+    units = 0
+    while i and units < TAIL:
+        char = text[i - 1]
+        if is_cjk_letter(char):
+            i -= 1
+        elif is_western(char):
+            while i and (is_western(text[i - 1]) or text[i - 1] in ".-_@/"):
+                i -= 1
+        else:
+            break
+        units += 1
+    while i and text[i - 1] in OPENING:
+        i -= 1
+    if units < TAIL or i < 4:  # short texts (headings, titles) need no tail
+        return []
+    return [_Span(i, len(text), "nobr", "nobr")]
+
+
+def _per_token(flow: _Flow, spans: list[_Span]) -> dict[int, list[_Span]]:
+    """Split flow-wide spans at token boundaries; an unbreakable group is cut where markup intervenes."""
+    result: dict[int, list[_Span]] = {number: [] for number in flow.tokens}
+    for token, low, high in zip(flow.tokens, flow.starts, flow.ends):
+        for span in spans:
+            start, end = max(span.start, low), min(span.end, high)
+            if start >= end or (span.kind == "nobr" and end - start < 2):
+                continue  # a group of one character glues nothing
+            result[token].append(_Span(start - low, end - low, span.kind, span.classes))
+    return result
+
+
+def _nest(spans: list[_Span]) -> list[_Span]:
+    """Merge overlapping groups and widen them over any span they cut, so that spans nest."""
+    inner = [s for s in spans if s.kind != "nobr"]
+    groups = sorted((s.start, s.end) for s in spans if s.kind == "nobr")
+    changed = True
+    while changed:
+        changed = False
+        merged: list[list[int]] = []
+        for start, end in groups:
+            for span in inner:
+                if span.start < end and start < span.end and not (start <= span.start and span.end <= end):
+                    start, end, changed = min(start, span.start), max(end, span.end), True
+            if merged and start < merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+                changed = True
+            else:
+                merged.append([start, end])
+        groups = sorted((start, end) for start, end in merged)
+    nobr = [_Span(start, end, "nobr", "nobr") for start, end in groups]
+    return sorted([*nobr, *inner], key=lambda s: (s.start, -s.end, _RANK[s.kind]))
+
+
+def _emit(text: str, spans: list[_Span]) -> str:
+    out: list[str] = []
+    stack: list[_Span] = []
+    position = 0
+    for span in spans:
+        while stack and stack[-1].end <= span.start:
+            closed = stack.pop()
+            out.append(escape(text[position:closed.end], quote=False) + "</span>")
+            position = closed.end
+        out.append(escape(text[position:span.start], quote=False) + f'<span class="{span.classes}">')
+        position = span.start
+        stack.append(span)
+    while stack:
+        closed = stack.pop()
+        out.append(escape(text[position:closed.end], quote=False) + "</span>")
+        position = closed.end
+    out.append(escape(text[position:], quote=False))
+    return "".join(out)
+
+
+def typeset(html: str, lang: str) -> tuple[str, Stats]:
+    """Add clreq markup to the text nodes of an inline HTML fragment set in ``lang``."""
+    tokens = _tokenize(html, lang)
+    stats = Stats()
+    per_token: dict[int, list[_Span]] = {}
+    for flow in _flows(tokens).values():
+        squeezes = _squeezes(flow)
+        runs, gaps = _western_runs(flow)
+        tail = _tail(flow)
+        stats.add(Stats(len(squeezes), gaps, len(tail)))
+        per_token.update(_per_token(flow, [*squeezes, *runs, *tail]))
+    out = []
+    for number, token in enumerate(tokens):
+        if token.kind == "text":
+            out.append(_emit(token.text, _nest(per_token.get(number, []))))
+        else:
+            out.append(token.raw)
+    return "".join(out), stats
