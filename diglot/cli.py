@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from .config import FORMATS, find_root, load_config
+from .config import FORMATS, PAPERS, find_root, load_config
 from .errors import DiglotError
 from .model import LANGUAGES
 
@@ -80,6 +80,7 @@ def _build_arguments(parser: argparse.ArgumentParser) -> None:
                         help="fail if any message falls back to the source text")
     parser.add_argument("--draft", action="store_true",
                         help="highlight text that falls back to the source language")
+    parser.add_argument("--paper", choices=PAPERS, help="PDF paper size (default: the configuration's, A4)")
     parser.add_argument("--force", action="store_true", help="rebuild everything, ignoring the build manifest")
     parser.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
                         help="worker processes (default: one per CPU; 1 builds in this process)")
@@ -133,8 +134,12 @@ def _configure_logging(args) -> None:
 
 
 def _run(args) -> int:
+    from dataclasses import replace
+
     root = find_root(args.project or Path.cwd())
     config = load_config(root)
+    if getattr(args, "paper", None):
+        config = replace(config, paper=args.paper)
     if args.command in (None, "build"):
         return _build(args, config)
     commands = {"extract": _extract, "update": _update, "init": _init, "stats": _stats, "check": _check,

@@ -22,10 +22,12 @@ class Face:
     package: str
 
 
-#: Faces per edition language: body (serif) first, then headings (sans).
+#: Faces per edition language: body (serif), headings (sans), code (mono).
 FACES = {
-    "zh-Hans": (Face("Noto Serif CJK SC", "fonts-noto-cjk"), Face("Noto Sans CJK SC", "fonts-noto-cjk")),
-    "zh-Hant": (Face("Noto Serif CJK TC", "fonts-noto-cjk"), Face("Noto Sans CJK TC", "fonts-noto-cjk")),
+    "zh-Hans": (Face("Noto Serif CJK SC", "fonts-noto-cjk"), Face("Noto Sans CJK SC", "fonts-noto-cjk"),
+                Face("Noto Sans Mono CJK SC", "fonts-noto-cjk")),
+    "zh-Hant": (Face("Noto Serif CJK TC", "fonts-noto-cjk"), Face("Noto Sans CJK TC", "fonts-noto-cjk"),
+                Face("Noto Sans Mono CJK TC", "fonts-noto-cjk")),
     "en": (Face("Noto Serif", "fonts-noto-core"), Face("Noto Sans", "fonts-noto-core")),
 }
 
