@@ -33,8 +33,12 @@ venv-test: $(VENV)/.installed-test
 build: system venv
 	$(BIN)/python build.py
 
-test: system-test venv-test build
+# axe-core for the browser tests, pinned by tests/package-lock.json.
+tests/node_modules/.package-lock.json: tests/package.json tests/package-lock.json
+	npm ci --prefix tests --no-audit --no-fund --loglevel=error
+
+test: system-test venv-test tests/node_modules/.package-lock.json build
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf output $(VENV) .pytest_cache
+	rm -rf output $(VENV) .pytest_cache tests/node_modules

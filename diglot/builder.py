@@ -30,7 +30,7 @@ log = logging.getLogger("diglot.build")
 
 UI_DOMAIN = "ui"
 #: kind → format option that selects it. print.pdf and vertical.epub are variants.
-KINDS = {"html": "html", "pdf": "pdf", "print.pdf": "pdf", "epub": "epub"}
+KINDS = {"html": "html", "pdf": "pdf", "print.pdf": "pdf", "epub": "epub", "vertical.epub": "epub"}
 ENGINE_PACKAGES = ("weasyprint", "pypandoc-binary", "opencc", "babel", "jinja2", "markdown-it-py", "pydyf")
 
 
@@ -40,6 +40,7 @@ class BuildOptions:
     formats: tuple[str, ...] | None = None
     strict: bool = False
     draft: bool = False
+    embed_fonts: bool = False  # EPUB: embed font subsets
     force: bool = False
     jobs: int = 0  # worker processes; 0: one per CPU
     executor: str = "local"  # local | dask
@@ -89,6 +90,7 @@ class Edition:
 # --- reading inputs ----------------------------------------------------------------
 
 def read_documents(config: Config) -> list[Document]:
+    from .links import check_internal_links
     from .source import read_document
 
     paths = sorted(config.source_dir.glob("*.md"))
@@ -98,6 +100,7 @@ def read_documents(config: Config) -> list[Document]:
     for path in paths:
         try:
             docs.append(read_document(path))
+            check_internal_links(docs[-1])
         except DiglotErrors as exc:
             errors.extend(exc.errors)
         except DiglotError as exc:
@@ -149,6 +152,7 @@ def content_catalog(doc: Document, lang: str, config: Config):
 
 def _check_translations(doc: Document, catalog, path: Path) -> None:
     """Translated text meets the same rules as the source: no unsafe links, no dangling notes."""
+    from .links import check_link_targets
     from .model import FOOTNOTE_REF
     from .safety import check_text
 
@@ -159,6 +163,7 @@ def _check_translations(doc: Document, catalog, path: Path) -> None:
             continue
         line = message.lineno or 1
         check_text(message.string, path, line)
+        check_link_targets(message.string, doc, path, line)
         for label in FOOTNOTE_REF.findall(message.string):
             if label not in labels:
                 raise DiglotError(f"footnote [^{label}] does not exist in the source", path, line)
@@ -217,7 +222,8 @@ def stable_identifier(doc: Document, lang: str) -> str:
 # --- planning ---------------------------------------------------------------------
 
 def kinds_for(lang: str, formats: tuple[str, ...]) -> list[str]:
-    return [kind for kind, fmt in KINDS.items() if fmt in formats]
+    # Vertical setting (縱排) is a Traditional Chinese reading habit: only zh-Hant gets that e-book.
+    return [kind for kind, fmt in KINDS.items() if fmt in formats and (kind != "vertical.epub" or lang == "zh-Hant")]
 
 
 def _messages_used(doc: Document, catalog) -> list:
@@ -261,7 +267,7 @@ def _fonts_digest(langs) -> str:
 def plan_key(config: Config, options: BuildOptions) -> str:
     """What every output depends on besides the files: configuration and options."""
     return digest(__version__, repr(config.__dict__), options.languages, options.formats, options.draft,
-                  options.strict)
+                  options.strict, options.embed_fonts)
 
 
 def plan(config: Config, options: BuildOptions, report: BuildReport) -> list[Job]:
@@ -288,7 +294,28 @@ def plan(config: Config, options: BuildOptions, report: BuildReport) -> list[Job
                 rel = f"{lang}/{doc.slug}.{kind}"
                 fingerprint = digest(common, source, messages, ui[lang], kind, extra)
                 jobs.append(Job(doc.slug, lang, kind, rel, langs, fingerprint))
+        jobs += _bilingual_jobs(doc, dict(published), langs, formats, (common, source), ui, fonts)
     return jobs
+
+
+def _bilingual_jobs(doc: Document, messages: dict, langs, formats, base: tuple, ui: dict, fonts: str) -> list[Job]:
+    """output/bilingual/<slug>.<zh>-en.<kind> for each published Chinese edition, when English is published."""
+    from .bilingual import CHINESE, KINDS as BILINGUAL_KINDS, output_name
+
+    if "en" not in messages:
+        return []
+    jobs = []
+    for zh in (lang for lang in CHINESE if lang in messages):
+        for kind in (k for k in kinds_for(zh, formats) if k in BILINGUAL_KINDS):
+            extra = fonts if kind.endswith("pdf") else ""
+            fingerprint = digest(*base, messages[zh], messages["en"], ui[zh], ui["en"], kind, extra, "bilingual")
+            jobs.append(Job(doc.slug, f"{zh}-en", kind, output_name(doc.slug, zh, kind), langs, fingerprint))
+    return jobs
+
+
+def job_languages(job: Job) -> tuple[str, ...]:
+    """The editions a job is made from: one, or a Chinese one and English for a bilingual job."""
+    return (job.lang.removesuffix("-en"), "en") if job.rel.startswith("bilingual/") else (job.lang,)
 
 
 # --- running ----------------------------------------------------------------------
@@ -384,28 +411,41 @@ def run_job(config: Config, options: BuildOptions, job: Job) -> JobResult:
 
 
 def _render_job(config: Config, options: BuildOptions, job: Job) -> JobResult:
-    from . import fonts, publish
+    from . import publish
 
     started = time.perf_counter()
-    edition = _load_edition(config, job.slug, job.lang)
+    editions = [_load_edition(config, job.slug, lang) for lang in job_languages(job)]
     if job.kind.endswith("pdf"):
+        _check_coverage(editions)
+    sink = Output(config.output_dir / job.rel, job.lang, job.kind)
+    # Reproducible e-books: pandoc dates dcterms:modified and the zip entries from this,
+    # the time the editions' inputs last changed, so any machine builds the same bytes.
+    os.environ["SOURCE_DATE_EPOCH"] = str(_inputs_changed(config, job))
+    if job.rel.startswith("bilingual/"):
+        from .bilingual import render_bilingual
+
+        data = render_bilingual(job.kind, editions[0], editions[1], config, options, sink)
+    else:
+        others = [_Ref(job.slug, lang) for lang in job.langs]
+        data = publish.render(job.kind, editions[0], others, config, options, sink)
+    return JobResult(job, data, time.perf_counter() - started, tuple(sink.warnings))
+
+
+def _check_coverage(editions: list[Edition]) -> None:
+    from . import fonts
+
+    for edition in editions:
         doc = edition.doc
         for lang in {s.lang for s in doc.segments}:  # fallback text is set in the source language's faces
             text = "".join(s.text for s in doc.segments if s.lang == lang)
             fonts.check_coverage(text, lang, f"{doc.path} [{doc.lang}]")
-    sink = Output(config.output_dir / job.rel, job.lang, job.kind)
-    others = [_Ref(job.slug, lang) for lang in job.langs]
-    # Reproducible e-books: pandoc dates dcterms:modified and the zip entries from this,
-    # the time the edition's inputs last changed, so any machine builds the same bytes.
-    os.environ["SOURCE_DATE_EPOCH"] = str(_inputs_changed(config, job))
-    data = publish.render(job.kind, edition, others, config, options, sink)
-    return JobResult(job, data, time.perf_counter() - started, tuple(sink.warnings))
 
 
 def _inputs_changed(config: Config, job: Job) -> int:
     from .catalog import po_path
 
-    paths = [config.source_dir / f"{job.slug}.md", po_path(config.translations_dir, job.lang, job.slug)]
+    paths = [config.source_dir / f"{job.slug}.md"]
+    paths += [po_path(config.translations_dir, lang, job.slug) for lang in job_languages(job)]
     return max(int(p.stat().st_mtime) for p in paths if p.exists())
 
 
@@ -519,11 +559,18 @@ def _withdraw_unpublished(config: Config, manifest: Manifest, report: BuildRepor
     """An edition that fell under min_translated must not stay online from an earlier build."""
     for what in report.skipped:
         slug, lang = what.split(" ", 1)
-        for rel in [r for r in manifest.data["outputs"] if r.startswith(f"{lang}/{slug}.")]:
+        for rel in [r for r in manifest.data["outputs"] if _made_from(r, slug, lang)]:
             (config.output_dir / rel).unlink(missing_ok=True)
             del manifest.data["outputs"][rel]
             report.withdrawn.append(rel)
             log.warning("removed output/%s: the edition is no longer published", rel)
+
+
+def _made_from(rel: str, slug: str, lang: str) -> bool:
+    if rel.startswith(f"{lang}/{slug}."):
+        return True
+    bilingual = f"bilingual/{slug}."
+    return rel.startswith(bilingual) and (lang == "en" or rel.startswith(f"{bilingual}{lang}-en."))
 
 
 def _nothing_to_do(manifest: Manifest, output_dir: Path, report: BuildReport) -> BuildReport:
@@ -549,7 +596,8 @@ def _run(config, options, jobs, manifest, report, progress) -> None:
     if any(j.kind.endswith("pdf") for j in stale):
         from .fonts import check_installed, harfbuzz_subset_available
 
-        check_installed(sorted({j.lang for j in stale} | {SOURCE_LANG}))  # fallback text uses the source faces
+        # Fallback text uses the source language's faces.
+        check_installed(sorted({lang for j in stale for lang in job_languages(j)} | {SOURCE_LANG}))
         if not harfbuzz_subset_available():
             log.warning("libharfbuzz-subset is missing: PDF font subsetting is about 12x slower "
                         "(apt-get install libharfbuzz-subset0)")
@@ -578,7 +626,7 @@ def _write_index(config: Config, jobs: list[Job], manifest: Manifest, report: Bu
     if manifest.is_current(config.output_dir, "index.html", fingerprint):
         report.outputs.append(Output(path, "", "index", path.stat().st_size, rebuilt=False))
         return
-    pairs = list(dict.fromkeys((j.slug, j.lang) for j in jobs))
+    pairs = list(dict.fromkeys((j.slug, j.lang) for j in jobs if not j.rel.startswith("bilingual/")))
     editions = [_title_edition(config, slug, lang) for slug, lang in pairs]
     outputs = [Output(config.output_dir / rel, "", "", size) for rel, size in sizes.items()]
     data = publish.render_index(editions, outputs, config)

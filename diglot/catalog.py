@@ -21,6 +21,7 @@ from .errors import DiglotError
 from .files import atomic_write  # noqa: F401  (re-exported for the workflow)
 from .hygiene import clean_text
 from .model import Document, locale_of
+from .safety import confined
 
 PO_WIDTH = 76  # what msgmerge and Poedit keep, so our rewrites don't flood diffs
 _KEYWORD = re.compile(r"^(?:#~\s*)?(?:msgid|msgid_plural|msgstr(?:\[\d+\])?|msgctxt)\b")
@@ -69,7 +70,11 @@ class _StrictParser(PoFileParser):
 
 def read_catalog(path: Path, lang: str | None = None) -> Catalog:
     """Parse a PO file strictly; any problem is a DiglotError at path:line."""
-    data = path.read_bytes()
+    confined(path, _translations_folder(path))
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DiglotError(f"cannot read the file: {exc.strerror}", path) from None
     text = _decode_po(data, path)
     _check_string_lines(text, path)
     catalog = Catalog(locale=locale_of(lang) if lang else None, charset="utf-8")
@@ -86,6 +91,11 @@ def read_catalog(path: Path, lang: str | None = None) -> Catalog:
         if message.id and isinstance(message.string, str):
             message.string = clean_text(message.string)
     return catalog
+
+
+def _translations_folder(path: Path) -> Path:
+    """translations/ for translations/<locale>/LC_MESSAGES/<domain>.po; else the file's folder."""
+    return path.parents[2] if path.parent.name == "LC_MESSAGES" and len(path.parents) > 2 else path.parent
 
 
 def _restore_previous(catalog: Catalog) -> None:

@@ -80,6 +80,8 @@ def _build_arguments(parser: argparse.ArgumentParser) -> None:
                         help="fail if any message falls back to the source text")
     parser.add_argument("--draft", action="store_true",
                         help="highlight text that falls back to the source language")
+    parser.add_argument("--embed-fonts", action="store_true",
+                        help="embed subsets of the fonts in the EPUBs (a few hundred KB per Chinese book)")
     parser.add_argument("--paper", choices=PAPERS, help="PDF paper size (default: the configuration's, A4)")
     parser.add_argument("--force", action="store_true", help="rebuild everything, ignoring the build manifest")
     parser.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
@@ -252,6 +254,7 @@ def _build_options(args):
         formats=tuple(args.formats) if getattr(args, "formats", None) else None,
         strict=getattr(args, "strict", False), draft=getattr(args, "draft", False),
         force=getattr(args, "force", False), jobs=getattr(args, "jobs", 0),
+        embed_fonts=getattr(args, "embed_fonts", False),
         executor=getattr(args, "executor", "local"), scheduler=getattr(args, "scheduler", None),
     )
     if options.jobs < 0:

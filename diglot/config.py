@@ -70,7 +70,7 @@ def load_config(root: Path) -> Config:
     path = root / "pyproject.toml"
     if not path.exists():
         return Config(root=root)
-    text = path.read_text(encoding="utf-8")
+    text = _read(path)
     try:
         table = tomllib.loads(text).get("tool", {}).get("diglot", {})
     except tomllib.TOMLDecodeError as exc:
@@ -78,6 +78,15 @@ def load_config(root: Path) -> Config:
         raise DiglotError(f"invalid TOML: {exc}", path, line) from None
     values = _validate(table, text, path)
     return Config(root=root, path=path, **values)
+
+
+def _read(path: Path) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DiglotError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); TOML files are UTF-8", path, line) from None
 
 
 def _validate(table: dict, text: str, path: Path) -> dict:
@@ -88,7 +97,7 @@ def _validate(table: dict, text: str, path: Path) -> dict:
             errors.append(DiglotError(f"unknown key '{key}' in [tool.diglot] (allowed: {', '.join(SCHEMA)})", path, line))
             continue
         kind, _default, _doc = SCHEMA[key]
-        if not isinstance(value, kind):
+        if not isinstance(value, kind) or isinstance(value, bool):  # TOML true is not 1 %
             errors.append(DiglotError(f"'{key}' must be a {kind.__name__}", path, line))
             continue
         problem = _check_value(key, value)
@@ -105,10 +114,18 @@ def _check_value(key: str, value) -> str | None:
     if allowed is None:
         if key == "min_translated" and not 0 <= value <= 100:
             return "'min_translated' must be between 0 and 100"
+        if key == "base_url" and value and not re.match(r"https?://[^\s\"'<>]+$", value):
+            return f"'base_url' must be an http:// or https:// address, not {value!r}"
         return None
-    bad = [v for v in (value if isinstance(value, list) else [value]) if v not in allowed]
+    values = value if isinstance(value, list) else [value]
+    bad = [v for v in values if v not in allowed]
     if bad:
         return f"'{key}' has unknown value {', '.join(map(repr, bad))} (allowed: {', '.join(allowed)})"
+    if isinstance(value, list) and not value:
+        return f"'{key}' is empty; name at least one of: {', '.join(allowed)}"
+    repeated = sorted({v for v in values if values.count(v) > 1})
+    if repeated:
+        return f"'{key}' lists {', '.join(map(repr, repeated))} more than once"
     return None
 
 
@@ -119,5 +136,7 @@ def _line_of(text: str, key: str) -> int | None:
         if stripped.startswith("["):
             in_table = stripped == "[tool.diglot]"
         elif in_table and re.match(rf"{re.escape(key)}\s*=", stripped):
+            return number
+        if re.fullmatch(rf"\[\s*tool\.diglot\.{re.escape(key)}\s*\]", stripped):  # a sub-table
             return number
     return None

@@ -1,45 +1,115 @@
 """Pandoc Markdown → EPUB 3 through pypandoc: the only module that imports it.
 
-Untrusted text is parsed by pandoc with ``--sandbox`` and a reader without raw
-HTML, into pandoc's AST. We check that AST (no raw markup, no images or links
-that leave the book) and only then let a second pandoc write the EPUB with our
-stylesheet and cover: in sandbox mode pandoc cannot read ``--css`` at all.
+Untrusted text is parsed in pandoc's ``--sandbox`` (which cannot read ``--css``), checked, then written.
 """
+
+# The design, in full: pandoc parses the untrusted Markdown with --sandbox and a reader
+# without raw HTML into its AST; check_ast refuses raw markup and anything that would leave
+# the book; only then a second pandoc run, not sandboxed, writes the EPUB with our
+# stylesheets, cover and fonts. finish_epub then adds what pandoc cannot write: schema.org
+# accessibility metadata (--epub-metadata keeps only dc:* elements), landmarks in the
+# book's language (pandoc's are English), chapter titles and notes' links back.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import tempfile
+import zipfile
+from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
-
-import yaml
+from typing import Callable, Iterable
 
 from .errors import DiglotError
 
 READER = "commonmark+footnotes+fenced_divs+bracketed_spans+attributes-raw_html"
 
 
-def write_epub(markdown: str, metadata: dict, stylesheet: Path, *, cover: Path | None = None,
-               extra_args: tuple[str, ...] = ()) -> bytes:
-    """Return the EPUB 3 bytes for ``markdown`` with ``metadata`` (a pandoc YAML block)."""
+@dataclass(frozen=True)
+class Accessibility:
+    """schema.org accessibility metadata (EPUB Accessibility 1.1 discovery metadata)."""
+
+    summary: str
+    modes: tuple[str, ...] = ("textual",)
+    sufficient: tuple[str, ...] = ("textual",)
+    features: tuple[str, ...] = ("tableOfContents", "structuralNavigation", "readingOrder",
+                                 "displayTransformability")
+    hazards: tuple[str, ...] = ("none",)
+    #: A conformance claim ("EPUB Accessibility 1.1 - WCAG 2.1 Level AA") states that someone
+    #: evaluated the book; Diglot makes none unless told who did (certified_by).
+    conforms_to: str = ""
+    certified_by: str = ""
+
+
+@dataclass(frozen=True)
+class Finish:
+    """What the last pass writes into pandoc's EPUB."""
+
+    labels: dict  # cover, cover_alt, titlepage, toc, bodymatter (in the book's language)
+    accessibility: Accessibility
+
+
+@dataclass(frozen=True)
+class Book:
+    """Everything the second (trusted) pandoc run needs besides the checked AST."""
+
+    metadata: dict  # strings, lists and maps of strings: literal, never read as Markdown
+    stylesheets: tuple[Path, ...]
+    finish: Finish
+    cover_svg: str = ""
+    fonts: tuple[Path, ...] = ()
+    extra_css: str = ""  # e.g. @font-face rules for embedded fonts
+    transform: Callable[[dict], dict] | None = None  # applied to the checked AST
+
+
+def write_epub(markdown: str, book: Book) -> bytes:
+    """Return the EPUB 3 bytes for ``markdown`` (pandoc Markdown from templates/epub/book.md.j2)."""
     import pypandoc
 
     with tempfile.TemporaryDirectory(prefix="diglot-epub-") as tmp:
         tmpdir = Path(tmp)
-        meta_file = tmpdir / "metadata.yaml"
-        meta_file.write_text(yaml.safe_dump(metadata, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        args = _writer_args(book, tmpdir)
         out = tmpdir / "book.epub"
-        args = [f"--metadata-file={meta_file}", f"--css={stylesheet}", "--split-level=1",
-                "--toc", "--toc-depth=1", *extra_args]
-        if cover is not None:
-            args.append(f"--epub-cover-image={cover}")
         try:
-            ast = pypandoc.convert_text(markdown, "json", format=READER, extra_args=["--sandbox"])
-            check_ast(json.loads(ast))
-            pypandoc.convert_text(ast, "epub3", format="json", outputfile=str(out), extra_args=args)
+            ast = json.loads(pypandoc.convert_text(markdown, "json", format=READER, extra_args=["--sandbox"]))
+            check_ast(ast)
+            if book.transform is not None:
+                ast = book.transform(ast)
+            ast["meta"] = {**ast.get("meta", {}), **_meta_values(book.metadata)}
+            pypandoc.convert_text(json.dumps(ast), "epub3", format="json", outputfile=str(out), extra_args=args)
         except RuntimeError as exc:
             raise DiglotError(f"pandoc failed: {str(exc).strip()}") from None
-        return out.read_bytes()
+        return finish_epub(out.read_bytes(), book.finish)
+
+
+def _meta_values(metadata: dict) -> dict:
+    """Pandoc AST metadata: MetaString values, which pandoc never parses as Markdown (a
+    --metadata-file would be, in the run that is not sandboxed)."""
+
+    def value(item):
+        if isinstance(item, (list, tuple)):
+            return {"t": "MetaList", "c": [value(i) for i in item]}
+        if isinstance(item, dict):
+            return {"t": "MetaMap", "c": {key: value(v) for key, v in item.items()}}
+        return {"t": "MetaString", "c": str(item)}
+
+    return {key: value(item) for key, item in metadata.items() if item}
+
+
+def _writer_args(book: Book, tmpdir: Path) -> list[str]:
+    args = ["--split-level=1", "--toc", "--toc-depth=1",
+            "--epub-title-page=false", *(f"--css={sheet}" for sheet in book.stylesheets)]
+    if book.extra_css:
+        extra = tmpdir / "fonts.css"
+        extra.write_text(book.extra_css, encoding="utf-8")
+        args.append(f"--css={extra}")
+    if book.cover_svg:
+        cover = tmpdir / "cover.svg"
+        cover.write_text(book.cover_svg, encoding="utf-8")
+        args.append(f"--epub-cover-image={cover}")
+    return args + [f"--epub-embed-font={font}" for font in book.fonts]
 
 
 def pandoc_version() -> str:
@@ -69,3 +139,178 @@ def check_ast(node) -> None:
     for value in node.values():
         if isinstance(value, (list, dict)):
             check_ast(value)
+
+
+# --- AST transforms -------------------------------------------------------------------
+
+#: One or two ASCII digits standing alone (not part of a longer number or a Latin word).
+SHORT_NUMBER = re.compile(r"(?<![0-9A-Za-z.,:/])[0-9]{1,2}(?![0-9A-Za-z.,:/%])")
+
+
+def upright_short_numbers(ast: dict) -> dict:
+    """Wrap one- and two-digit numbers in ``Span .tcy`` (tate-chu-yoko in vertical text).
+
+    Link texts and code are left alone: their digits belong to addresses.
+    """
+    ast["blocks"] = _tcy_walk(ast["blocks"])
+    return ast
+
+
+def _tcy_walk(node):
+    if isinstance(node, list):
+        out = []
+        for child in node:
+            replaced = _tcy_str(child) if isinstance(child, dict) and child.get("t") == "Str" else None
+            if replaced is None:
+                out.append(_tcy_walk(child))
+            else:
+                out.extend(replaced)
+        return out
+    if isinstance(node, dict):
+        if node.get("t") in ("Link", "Code", "CodeBlock", "Math"):
+            return node
+        return {key: _tcy_walk(value) for key, value in node.items()}
+    return node
+
+
+def _tcy_str(node: dict) -> list[dict] | None:
+    text = node["c"]
+    if not SHORT_NUMBER.search(text):
+        return None
+    pieces, last = [], 0
+    for match in SHORT_NUMBER.finditer(text):
+        if match.start() > last:
+            pieces.append({"t": "Str", "c": text[last:match.start()]})
+        pieces.append({"t": "Span", "c": [["", ["tcy"], []], [{"t": "Str", "c": match.group()}]]})
+        last = match.end()
+    if last < len(text):
+        pieces.append({"t": "Str", "c": text[last:]})
+    return pieces
+
+
+# --- the last pass: what pandoc cannot write ----------------------------------------
+
+def finish_epub(data: bytes, finish: Finish) -> bytes:
+    """Rewrite pandoc's package document, navigation, cover and chapters (see module docstring)."""
+    source = zipfile.ZipFile(BytesIO(data))
+    names = source.namelist()
+    chapters = sorted(n for n in names if re.fullmatch(r"EPUB/text/ch\d+\.xhtml", n))
+    has_cover = "EPUB/text/cover.xhtml" in names
+    if not chapters or names[0] != "mimetype":
+        raise DiglotError("pandoc wrote an EPUB Diglot does not recognise (no chapters or no mimetype first)")
+    rewrite = {
+        "EPUB/content.opf": lambda text: _package(text, finish, has_cover),
+        "EPUB/nav.xhtml": lambda text: _nav(text, finish.labels, chapters, has_cover),
+        "EPUB/text/cover.xhtml": lambda text: _cover(text, finish.labels),
+        **{name: _chapter for name in chapters},
+    }
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w") as book:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename in rewrite:
+                content = rewrite[info.filename](content.decode("utf-8")).encode("utf-8")
+            compress = zipfile.ZIP_STORED if info.filename == "mimetype" else zipfile.ZIP_DEFLATED
+            book.writestr(info, content, compress_type=compress)
+    return out.getvalue()
+
+
+def _sub(pattern: str, replacement, text: str, what: str, count: int = 0, flags: int = 0) -> str:
+    """re.sub that fails loudly when pandoc's output no longer has what we rewrite."""
+    result, n = re.subn(pattern, replacement, text, count=count, flags=flags)
+    if n == 0:
+        raise DiglotError(f"pandoc {pandoc_version()} wrote no {what}; diglot/epub.py must be updated for it")
+    return result
+
+
+def _package(opf: str, finish: Finish, has_cover: bool) -> str:
+    a11y = finish.accessibility
+    opf = re.sub(r'\s*<meta property="schema:[^"]+">[^<]*</meta>', "", opf)
+    opf = _sub(r"(\s*)</metadata>", lambda m: _a11y_meta(a11y, has_cover) + m.group(0), opf, "</metadata>", 1)
+    # Reading order: cover, title page, contents, text (pandoc puts the contents before the title page).
+    opf = _sub(r'(\s*<itemref idref="nav" />)(\s*<itemref idref="ch001_xhtml" />)', r"\2\1", opf, "spine")
+    if has_cover:
+        opf = re.sub(r'(<reference type="cover" title=")[^"]*(")', lambda m: m.group(1) + _attr(
+            finish.labels["cover"]) + m.group(2), opf)
+    return opf
+
+
+def _a11y_meta(a11y: Accessibility, has_cover: bool) -> str:
+    modes = (*a11y.modes, "visual") if has_cover and "visual" not in a11y.modes else a11y.modes
+    features = (*a11y.features, "alternativeText") if has_cover else a11y.features
+    entries = [("schema:accessMode", m) for m in modes]
+    entries += [("schema:accessModeSufficient", ",".join(a11y.sufficient))]
+    entries += [("schema:accessibilityFeature", f) for f in features]
+    entries += [("schema:accessibilityHazard", h) for h in a11y.hazards]
+    entries += [("schema:accessibilitySummary", a11y.summary)]
+    if a11y.conforms_to and a11y.certified_by:
+        entries += [("dcterms:conformsTo", a11y.conforms_to), ("a11y:certifiedBy", a11y.certified_by)]
+    return "".join(f'\n    <meta property="{prop}">{html.escape(value, quote=False)}</meta>'
+                   for prop, value in entries)
+
+
+def _nav(nav: str, labels: dict, chapters: list[str], has_cover: bool) -> str:
+    items = []
+    if has_cover:
+        items.append(("text/cover.xhtml", "cover", labels["cover"]))
+    items.append((chapters[0].removeprefix("EPUB/"), "titlepage", labels["titlepage"]))
+    items.append(("#toc", "toc", labels["toc"]))
+    if len(chapters) > 1:
+        items.append((chapters[1].removeprefix("EPUB/"), "bodymatter", labels["bodymatter"]))
+    landmarks = "".join(f'\n    <li><a href="{href}" epub:type="{kind}">{html.escape(label)}</a></li>'
+                        for href, kind, label in items)
+    replacement = (f'<nav epub:type="landmarks" id="landmarks" aria-label="{_attr(labels["landmarks"])}" '
+                   f'hidden="hidden">\n  <ol>{landmarks}\n  </ol>\n</nav>')
+    nav = _sub(r'<nav epub:type="landmarks".*?</nav>', lambda _m: replacement, nav, "landmarks", 1, re.S)
+    return _sub(r"<title>[^<]*</title>", lambda _m: f"<title>{html.escape(labels['toc'])}</title>", nav,
+                "<title>", 1)
+
+
+def _cover(xhtml: str, labels: dict) -> str:
+    alt = _attr(labels["cover_alt"])
+    xhtml = _sub(r"<svg ", f'<svg role="img" aria-label="{alt}" ', xhtml, "cover <svg>", 1)
+    return _sub(r"<title>[^<]*</title>", lambda _m: f"<title>{html.escape(labels['cover'])}</title>", xhtml,
+                "<title>", 1)
+
+
+def _chapter(xhtml: str) -> str:
+    """Title each chapter by its heading (pandoc writes 'ch003.xhtml'), and link notes back."""
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", xhtml, re.S)
+    if heading:
+        inner = re.sub(r'<a [^>]*epub:type="noteref".*?</a>', "", heading.group(1), flags=re.S).strip()
+        title = html.escape(html.unescape(re.sub(r"<[^>]+>", "", inner)).strip())
+        # A heading shown in another language (a fallback span) keeps that language in the title.
+        other = re.fullmatch(r'<span [^>]*\blang="([^"]+)"[^>]*>.*</span>', inner, re.S)
+        lang = f' lang="{other.group(1)}" xml:lang="{other.group(1)}"' if other else ""
+        xhtml = _sub(r"<title>[^<]*</title>", lambda _m: f"<title{lang}>{title}</title>", xhtml, "<title>", 1)
+    return re.sub(r'(<aside epub:type="footnote" role="doc-footnote" id="fn(\d+)">\s*)(<p>)?', _backlink, xhtml)
+
+
+def _backlink(match: re.Match) -> str:
+    number = match.group(2)
+    link = f'<a href="#fnref{number}" class="footnote-back" role="doc-backlink">{number}</a>. '
+    return match.group(1) + (f"<p>{link}" if match.group(3) else f"<p>{link}</p>\n")
+
+
+def _attr(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+# --- embedded fonts -----------------------------------------------------------------
+
+def subset_font(path: str, index: int, text: Iterable[str], dest: Path) -> Path:
+    """Write a WOFF subset of one face (``index`` in a collection) with just the glyphs for ``text``."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    options = subset.Options()  # default features include vertical alternates and CJK spacing (halt, chws)
+    options.flavor = "woff"
+    options.name_IDs = ["*"]  # keep the copyright and licence records (SIL OFL)
+    options.name_languages = ["*"]
+    font = TTFont(path, fontNumber=index, lazy=False)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text="".join(text))
+    subsetter.subset(font)
+    font.flavor = "woff"
+    font.save(str(dest))
+    return dest

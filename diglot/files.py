@@ -52,16 +52,35 @@ def remove_stale_temporaries(folder: Path) -> int:
     return len(stale)
 
 
+#: Lock descriptors this process holds. A forked child (a build worker) inherits them, and a
+#: flock belongs to the open file, not the process: a worker orphaned by a SIGKILL of the build
+#: (the OOM killer kills one process, not the group) would keep the tree locked for good.
+_HELD_LOCKS: set[int] = set()
+
+
+def _close_inherited_locks() -> None:
+    # In the child only: closing our copy leaves the parent's lock in place; unlocking would not.
+    for fd in list(_HELD_LOCKS):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD_LOCKS.clear()
+
+
+os.register_at_fork(after_in_child=_close_inherited_locks)
+
+
 class BuildLock:
     """An exclusive lock on ``output/.diglot/lock``: one build per tree at a time."""
 
     def __init__(self, path: Path):
         self.path = path
         self._fd: int | None = None
+        self._pid = 0
 
     def __enter__(self) -> "BuildLock":
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = self._open()
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
@@ -73,11 +92,25 @@ class BuildLock:
             raise
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
-        self._fd = fd
+        self._fd, self._pid = fd, os.getpid()
+        _HELD_LOCKS.add(fd)
         return self
 
+    def _open(self) -> int:
+        # O_NOFOLLOW: a lock planted as a symlink must not make us truncate a file elsewhere.
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            return os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise DiglotError("the build lock is a symbolic link; Diglot will not write through it "
+                                  "(delete it)", self.path) from None
+            raise DiglotError(f"cannot create the build lock ({exc.strerror}): {self.path.parent.name}/ must "
+                              f"be a folder and {self.path.name} a file", self.path) from None
+
     def __exit__(self, *exc_info) -> None:
-        if self._fd is not None:
+        if self._fd is not None and self._pid == os.getpid():
+            _HELD_LOCKS.discard(self._fd)
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
-            self._fd = None
+        self._fd = None

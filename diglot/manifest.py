@@ -36,13 +36,36 @@ def file_stat(path: Path) -> list[int] | None:
 
 
 def input_files(root: Path) -> list[Path]:
-    """Every file a build reads from the project tree."""
-    files = [root / "pyproject.toml"]
+    """Every file a build reads from the project tree, and Diglot's own code (a new version may plan new jobs)."""
+    files = [root / "pyproject.toml", *sorted(Path(__file__).parent.glob("*.py"))]
     for folder in ("source", "templates", "translations"):
         base = root / folder
         if base.is_dir():
             files += sorted(p for p in base.rglob("*") if p.is_file() and not p.name.startswith("."))
     return files
+
+
+def _check_shape(data) -> None:
+    """Raise ValueError unless ``data`` is a manifest this version wrote (valid JSON is not enough)."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ValueError("not a Diglot manifest of this version")
+    outputs, inputs = data.get("outputs"), data.get("inputs", {})
+    if not isinstance(outputs, dict) or not isinstance(inputs, dict) or not isinstance(data.get("plan", ""), str):
+        raise ValueError("outputs, inputs or plan of the wrong type")
+    for entry in outputs.values():
+        if not isinstance(entry, dict) or not isinstance(entry.get("fingerprint"), str) \
+                or not _is_stat(entry.get("stat")):
+            raise ValueError("an output entry of the wrong shape")
+    if not all(_is_stat(stat) for stat in inputs.values()):
+        raise ValueError("an input entry of the wrong shape")
+    for key in ("fallbacks", "skipped"):
+        if not isinstance(data.get(key, {}), dict):
+            raise ValueError(f"{key} of the wrong type")
+
+
+def _is_stat(value) -> bool:
+    return value is None or (isinstance(value, list) and len(value) == 2
+                             and all(isinstance(v, int) and not isinstance(v, bool) for v in value))
 
 
 class Manifest:
@@ -52,18 +75,24 @@ class Manifest:
 
     @classmethod
     def load(cls, path: Path) -> "Manifest":
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():
             return cls(path)
         try:
+            if path.is_symlink() or not path.is_file():  # never read through a planted link
+                raise ValueError("not a regular file")
             data = json.loads(path.read_text(encoding="utf-8"))
-            if data.get("format") != FORMAT or not isinstance(data.get("outputs"), dict):
-                raise ValueError("not a Diglot manifest of this version")
-        except (OSError, ValueError, AttributeError) as exc:
+            _check_shape(data)
+        except (OSError, ValueError) as exc:
             log.warning("%s is damaged or foreign (%s); rebuilding everything", path, exc)
             return cls(path)
         return cls(path, data)
 
     def save(self) -> None:
+        if self.path.is_dir() and not self.path.is_symlink():
+            # A folder where the manifest goes: keep it (it is not ours to delete) but out of the way.
+            aside = self.path.with_name(f"{self.path.name}.foreign-{os.getpid()}")
+            self.path.rename(aside)
+            log.warning("%s was a folder; moved it to %s", self.path, aside.name)
         atomic_write(self.path, json.dumps(self.data, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8"))
 
     # -- level 1: nothing changed at all ------------------------------------------

@@ -47,7 +47,9 @@ def render(fmt: str, edition, editions, config: Config, options, output) -> byte
     if fmt == "print.pdf":
         return render_print_pdf(edition, config, options, output)
     if fmt == "epub":
-        return render_epub(edition, config)
+        return render_epub(edition, config, options)
+    if fmt == "vertical.epub":
+        return render_vertical_epub(edition, config, options)
     raise DiglotError(f"unknown format {fmt!r}")
 
 

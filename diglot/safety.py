@@ -21,6 +21,9 @@ from .errors import DiglotError
 MAX_SOURCE_BYTES = 2_000_000
 MAX_SEGMENT_CHARS = 100_000
 MAX_SEGMENTS = 20_000
+#: Lists and quotes inside one another. markdown-it silently drops what lies deeper than its
+#: own nesting limit, so sources are parsed with room to spare and refused beyond this.
+MAX_NESTING = 16
 
 LINK_SCHEMES = ("http", "https", "mailto")
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.IGNORECASE)
@@ -75,6 +78,34 @@ def check_text(text: str, path: Path, line: int) -> None:
         problem = problem_with(kind, target)
         if problem:
             raise DiglotError(problem, path, line)
+    if has_reference_definition(text):
+        raise DiglotError(REFERENCE_DEFINITION, path, line)
+
+
+REFERENCE_DEFINITION = ("link reference definitions ('[label]: address') are not supported; write the link "
+                        "inline: [text](https://…)")
+
+
+def has_reference_definition(text: str) -> bool:
+    """True when ``text`` holds a '[label]: address' line.
+
+    The web page and the PDF render a block inline, where it stays text; pandoc reads the
+    e-book's blocks whole, where it becomes a definition: the block vanishes and any
+    '[words][label]' elsewhere turns into a link no check has seen.
+    """
+    env: dict = {}
+    _MD.parse(text, env)
+    return bool(env.get("references"))
+
+
+def confined(path: Path, folder: Path) -> None:
+    """Refuse an input that is not a regular file, or a symlink that leads out of ``folder``."""
+    resolved = path.resolve()
+    if not resolved.is_relative_to(folder.resolve()):
+        raise DiglotError(f"the file is a symbolic link to {resolved}, outside {folder}; Diglot reads only "
+                          "files inside the project", path)
+    if not resolved.is_file():
+        raise DiglotError("not a regular file", path)
 
 
 def check_source_size(size: int, path: Path) -> None:

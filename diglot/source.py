@@ -19,7 +19,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from .errors import DiglotError
 from .hygiene import clean_text
 from .model import FOOTNOTE_REF, LANGUAGES, SOURCE_LANG, Document, Meta, Node, Segment
-from .safety import MAX_SEGMENTS, check_source_size, check_text
+from .safety import MAX_NESTING, MAX_SEGMENTS, REFERENCE_DEFINITION, check_source_size, check_text, confined
 
 KNOWN_KEYS = {"title", "description", "lang", "date", "publisher", "author", "rights", "identifier"}
 REQUIRED_KEYS = ("title", "lang")
@@ -28,7 +28,11 @@ _HAN = r"[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]"
 
 def read_text(path: Path) -> str:
     """Decode a UTF-8 input file, with the line of the first bad byte on error."""
-    data = path.read_bytes()
+    confined(path, path.parent)  # a FIFO would hang the build; a link out of source/ would publish it
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DiglotError(f"cannot read the file: {exc.strerror}", path) from None
     check_source_size(len(data), path)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -62,8 +66,10 @@ def read_document(path: Path) -> Document:
         segments.append(
             Segment("description", "description", _one_line(str(fields["description"])), lines["description"])
         )
-    builder = _TreeBuilder(segments)
-    tokens = _markdown().parse(text, {})
+    builder = _TreeBuilder(segments, path)
+    env: dict = {}
+    tokens = _markdown().parse(text, env)
+    _refuse_reference_definitions(env, path)
     body, footnotes = builder.build(tokens)
     del body_offset
     if len(segments) > MAX_SEGMENTS:
@@ -86,6 +92,13 @@ def _check_footnotes(segments: list[Segment], footnotes: list[Node], path: Path)
                 raise DiglotError(f"footnote [^{label}] is called but never defined", path, seg.line)
 
 
+def _refuse_reference_definitions(env: dict, path: Path) -> None:
+    """'[r]: url' lines would vanish from every edition (inline rendering has no definitions)."""
+    for ref in env.get("references", {}).values():
+        line = ref["map"][0] + 1 if ref.get("map") else None
+        raise DiglotError(REFERENCE_DEFINITION, path, line)
+
+
 def _markdown() -> MarkdownIt:
     # html=True only so that comments and raw HTML arrive as their own tokens:
     # comments are editorial notes (dropped); other HTML is kept as text and
@@ -93,6 +106,10 @@ def _markdown() -> MarkdownIt:
     # in place, including those referenced only from the title.
     md = MarkdownIt("commonmark", {"html": True}).use(front_matter_plugin).use(footnote_plugin)
     md.disable("footnote_tail")
+    # markdown-it drops, without a word, whatever lies deeper than maxNesting token levels
+    # (20 by default: a tenth nested list level). A list level takes two, a quote one, so with
+    # this room every block up to MAX_NESTING containers is parsed and _TreeBuilder refuses deeper.
+    md.options["maxNesting"] = 2 * MAX_NESTING + 8
     return md
 
 
@@ -212,8 +229,10 @@ def _without_comments(token: Token) -> str:
 class _TreeBuilder:
     """Turn markdown-it's flat token stream into Nodes, collecting Segments."""
 
-    def __init__(self, segments: list[Segment]):
+    def __init__(self, segments: list[Segment], path: Path | None = None):
         self.segments = segments
+        self.path = path
+        self.depth = 0  # lists and quotes around the current block
 
     def build(self, tokens: list[Token]) -> tuple[list[Node], list[Node]]:
         body, footnotes = [], []
@@ -236,6 +255,17 @@ class _TreeBuilder:
                 nodes.append(node)
         return nodes
 
+    def _contained(self, tokens, closing: str, line: int) -> list[Node]:
+        """The blocks of a list or quote, one nesting level deeper."""
+        if self.depth >= MAX_NESTING:
+            raise DiglotError(f"lists and quotes are nested more than {MAX_NESTING} levels deep; "
+                              "Diglot builds up to that depth", self.path, line)
+        self.depth += 1
+        try:
+            return self._blocks(tokens, closing)
+        finally:
+            self.depth -= 1
+
     def _node(self, tok: Token, tokens) -> Node | None:
         line = tok.map[0] + 1 if tok.map else 0
         kind = tok.type
@@ -248,13 +278,13 @@ class _TreeBuilder:
             next(tokens)
             return Node("paragraph", self._segment("paragraph", inline), line=line)
         if kind in ("bullet_list_open", "ordered_list_open"):
-            items = self._blocks(tokens, kind.replace("_open", "_close"))
+            items = self._contained(tokens, kind.replace("_open", "_close"), line)
             start = int(tok.attrGet("start") or 1)
             return Node("list", children=tuple(items), ordered=kind.startswith("ordered"), start=start, line=line)
         if kind == "list_item_open":
             return Node("item", children=tuple(self._blocks(tokens, "list_item_close")), line=line)
         if kind == "blockquote_open":
-            return Node("quote", children=tuple(self._blocks(tokens, "blockquote_close")), line=line)
+            return Node("quote", children=tuple(self._contained(tokens, "blockquote_close", line)), line=line)
         if kind == "footnote_reference_open":
             children = self._blocks(tokens, "footnote_reference_close")
             children = [self._as_footnote(c) for c in children]

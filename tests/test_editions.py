@@ -293,17 +293,19 @@ def body_pages(pages: list[PdfPage]) -> list[PdfPage]:
 # --- the set of outputs ---------------------------------------------------------------
 
 EXPECTED = {f"{lang}/{SLUG}.{fmt}" for lang in LANGS for fmt in FORMATS}
+#: Beyond the nine editions: the print-shop PDFs and the vertical Traditional e-book.
+VARIANTS = {f"{lang}/{SLUG}.print.pdf" for lang in LANGS} | {f"zh-Hant/{SLUG}.vertical.epub"}
 
 
-def test_output_is_exactly_nine_editions_and_the_index(built_project):
+def test_output_is_exactly_nine_editions_their_variants_and_the_index(built_project):
     """Diglot's hidden bookkeeping (output/.diglot/: manifest, lock) is not a publication."""
     out = built_project / "output"
     published = {p.relative_to(out).as_posix() for p in out.rglob("*")
                  if p.is_file() and not any(part.startswith(".") for part in p.relative_to(out).parts)}
-    assert published == EXPECTED | {"index.html"}
-    leftovers = [p for p in out.rglob("*.tmp")]
+    assert published == EXPECTED | VARIANTS | {"index.html"}
+    leftovers = [p for p in out.rglob("*") if p.name.endswith((".tmp", ".diglot-tmp"))]
     assert not leftovers, f"temporary files left in output/: {leftovers}"
-    for rel in EXPECTED:
+    for rel in EXPECTED | VARIANTS:
         assert (out / rel).stat().st_size > 0, f"{rel} is empty"
 
 
@@ -311,7 +313,7 @@ def test_index_links_to_every_edition(built_project):
     out = built_project / "output"
     page = Markup((out / "index.html").read_text(encoding="utf-8"))
     links = {href for href in page.hrefs if not href.startswith("#")}
-    assert EXPECTED <= links, f"not linked from index.html: {sorted(EXPECTED - links)}"
+    assert EXPECTED | VARIANTS <= links, f"not linked from index.html: {sorted(EXPECTED | VARIANTS - links)}"
     local = [href for href in links if "://" not in href and not href.startswith("mailto:")]
     broken = [href for href in local if not (out / href.split("#", 1)[0]).is_file()]
     assert not broken, f"index.html links to missing files: {broken}"

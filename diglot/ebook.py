@@ -1,0 +1,147 @@
+"""One edition's e-book: metadata, labels, cover, stylesheets and fonts, handed to diglot.epub.
+
+The vertical Traditional edition (直排) adds a stylesheet, rtl page progression and upright short numbers.
+"""
+
+from __future__ import annotations
+
+import string
+import tempfile
+from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import yaml
+
+from . import fonts
+from .cover import cover_svg
+from .epub import Accessibility, Book, Finish, upright_short_numbers, write_epub
+from .errors import DiglotError
+from .model import Document, plain_title
+from .render import epub_context, format_date, language_name, render_template
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+    from .builder import Edition
+    from .config import Config
+
+#: Languages that also get a vertical edition (<slug>.vertical.epub).
+VERTICAL_LANGS = ("zh-Hant",)
+EMBEDDED_FAMILIES = {"serif": "Diglot Serif", "sans": "Diglot Sans"}
+
+
+def render_book(edition: Edition, config: Config, env: Environment, *, vertical: bool = False,
+                embed_fonts: bool = False) -> bytes:
+    """The EPUB 3 bytes of one edition. ``env`` is the edition's Jinja environment."""
+    from .builder import stable_identifier
+
+    doc = edition.doc
+    if vertical and doc.lang not in VERTICAL_LANGS:
+        raise DiglotError(f"no vertical edition for {doc.lang} (only {', '.join(VERTICAL_LANGS)})")
+    templates = config.templates_dir
+    title = plain_title(doc.title.text)
+    labels = load_labels(templates, doc.lang, edition.ui)
+    labels["cover_alt"] = labels["cover_alt"].format(title=title)
+    markdown = _markdown(env, templates, doc)
+    identifier = stable_identifier(doc, f"{doc.lang}/vertical" if vertical else doc.lang)
+    cover = cover_svg(env, templates, title=title, lang=doc.lang, publisher=doc.meta.publisher,
+                      language=language_name(doc.lang), date=format_date(doc, doc.lang),
+                      alt=labels["cover_alt"], vertical=vertical)
+    summary = labels["summary"] + (" " + labels["summary_vertical"] if vertical else "")
+    sheets = [templates / "epub" / "epub.css"] + ([templates / "epub" / "epub-vertical.css"] if vertical else [])
+    book = Book(
+        metadata=book_metadata(doc, identifier, labels, vertical),
+        stylesheets=tuple(sheets),
+        finish=Finish(labels=labels, accessibility=Accessibility(summary=summary)),
+        cover_svg=cover,
+        transform=upright_short_numbers if vertical else None,
+    )
+    if not embed_fonts:
+        return write_epub(markdown, book)
+    with tempfile.TemporaryDirectory(prefix="diglot-fonts-") as tmp:
+        labels_text = "".join(labels.values())
+        text = markdown + labels_text + "".join(str(v) for v in book.metadata.values())
+        headings = "".join(s.text for s in doc.segments if s.kind in ("title", "heading")) + labels_text
+        faces, css = embedded_faces(doc, text, headings, Path(tmp))
+        return write_epub(markdown, replace(book, fonts=tuple(faces), extra_css=css))
+
+
+def _markdown(env: Environment, templates: Path, doc: Document) -> str:
+    # Not HTML-escaped: make_environment leaves *.md.j2 alone; epub_context keeps segments one line.
+    return render_template(env, "epub/book.md.j2", templates, **epub_context(doc))
+
+
+def book_metadata(doc: Document, identifier: str, labels: dict, vertical: bool) -> dict:
+    """Pandoc metadata: title, language, identifier, date, publisher, rights, description…"""
+    meta = doc.meta
+    return {
+        "title": _titles(plain_title(doc.title.text), labels["vertical_edition"] if vertical else ""),
+        "lang": doc.lang,
+        "identifier": identifier,
+        "date": meta.date_text,
+        "creator": meta.author,
+        "publisher": meta.publisher,
+        "rights": meta.rights,  # optional in the front matter; left out rather than invented
+        "description": plain_title(doc.description.text) if doc.description else "",
+        "toc-title": labels["toc"],
+        "page-progression-direction": "rtl" if vertical else "ltr",
+    }
+
+
+def _titles(title: str, subtitle: str) -> str | list[dict]:
+    # The vertical book's subtitle (直排版) tells it from the horizontal one in a library.
+    if not subtitle:
+        return title
+    return [{"type": "main", "text": title}, {"type": "subtitle", "text": subtitle}]
+
+
+@lru_cache(maxsize=None)
+def _label_table(path: Path, mtime_ns: int) -> dict:
+    table = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(table, dict) or not isinstance(table.get("en"), dict):
+        raise DiglotError("labels must map language tags to tables of labels, with an 'en' table", path)
+    return table
+
+
+def load_labels(templates: Path, lang: str, ui) -> dict[str, str]:
+    """Reading-system labels in ``lang`` (English where a label is missing); the table of
+    contents keeps the UI catalogue's "Contents", as the web page and the PDF do."""
+    path = templates / "epub" / "labels.yaml"
+    table = _label_table(path, path.stat().st_mtime_ns)
+    labels = {**table["en"], **(table.get(lang) or {})}
+    contents = ui.gettext("Contents")
+    if contents != "Contents" or lang == "en":
+        labels["toc"] = contents
+    return {key: str(value) for key, value in labels.items()}
+
+
+# --- --embed-fonts --------------------------------------------------------------------
+
+def embedded_faces(doc: Document, text: str, headings: str, folder: Path) -> tuple[list[Path], str]:
+    """WOFF subsets of the edition's regular body face (every character of ``text``) and
+    bold heading face (``headings``), and the @font-face rules that use them."""
+    from .epub import subset_font
+
+    serif, sans = fonts.FACES[doc.lang][:2]  # body (serif) and headings (sans) come first
+    latin = set(string.digits + string.ascii_letters + string.punctuation + " ")
+    subsets = [(EMBEDDED_FAMILIES["serif"], "normal", serif.family, set(text) | latin),
+               (EMBEDDED_FAMILIES["sans"], "bold", f"{sans.family}:bold", set(headings) | latin)]
+    files, rules = [], []
+    for family, weight, pattern, chars in subsets:
+        path, index = fonts._font_file(pattern)
+        name = f"{family.lower().replace(' ', '-')}-{weight}.woff"
+        files.append(subset_font(path, index, chars, folder / name))
+        rules.append(f'@font-face {{ font-family: "{family}"; font-weight: {weight}; font-style: normal; '
+                     f'src: url("../fonts/{name}") format("woff"); }}')
+    return files, "\n".join(rules) + "\n" + _font_rules(doc.lang)
+
+
+def _font_rules(lang: str) -> str:
+    # Loaded after epub.css, with its selectors, so these win for the edition's language only:
+    # text that falls back to another language keeps that language's (system) faces.
+    serif, sans = EMBEDDED_FAMILIES["serif"], EMBEDDED_FAMILIES["sans"]
+    headings = f":lang({lang}) h1, :lang({lang}) h2, :lang({lang}) h3, h1:lang({lang}), h2:lang({lang})"
+    return (f':lang({lang}) {{ font-family: "{serif}", serif; }}\n'
+            f'{headings} {{ font-family: "{sans}", "{serif}", sans-serif; }}\n')

@@ -1,0 +1,132 @@
+"""The static site: what an edition's web page and the index show and link to.
+
+Page-to-page links are relative (file:// and any server); with base_url, canonical and hreflang are absolute.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .ebook import VERTICAL_LANGS
+from .model import LANGUAGES, SOURCE_LANG, Document, plain_title
+from .render import format_date, language_name
+
+#: Kinds of file an edition has (<lang>/<slug>.<kind>), in the order pages list them, with media types.
+MEDIA_TYPES = {"html": "text/html", "pdf": "application/pdf", "print.pdf": "application/pdf",
+               "epub": "application/epub+zip", "vertical.epub": "application/epub+zip"}
+BY_EXTENSION = {"html": "text/html", "pdf": "application/pdf", "epub": "application/epub+zip"}
+DESCRIPTION_CHARS = 160
+
+
+def edition_kinds(lang: str, formats) -> list[str]:
+    """The files one edition has for the built ``formats`` (a vertical EPUB for zh-Hant)."""
+    kinds = [kind for kind in ("html", "pdf", "epub") if kind in formats]
+    if "epub" in formats and lang in VERTICAL_LANGS:
+        kinds.append("vertical.epub")
+    return kinds
+
+
+def public_url(base_url: str, lang: str, slug: str, kind: str = "html") -> str:
+    """The absolute URL of a file under ``base_url``, or the link from a sibling language folder."""
+    if base_url:
+        return f"{base_url.rstrip('/')}/{lang}/{slug}.{kind}"
+    return f"../{lang}/{slug}.{kind}"
+
+
+def web_context(doc: Document, langs: list[str], base_url: str, formats) -> dict:
+    """Language switcher, alternates, canonical URL, downloads and description of one page."""
+    languages = [{"lang": lang, "name": language_name(lang), "current": lang == doc.lang,
+                  "href": f"../{lang}/{doc.slug}.html"} for lang in langs]
+    alternates = [{"hreflang": lang, "href": public_url(base_url, lang, doc.slug)} for lang in langs]
+    default = SOURCE_LANG if SOURCE_LANG in langs else langs[0]
+    alternates.append({"hreflang": "x-default", "href": public_url(base_url, default, doc.slug)})
+    downloads = [{"kind": kind, "href": f"{doc.slug}.{kind}", "type": MEDIA_TYPES[kind]}
+                 for kind in edition_kinds(doc.lang, formats) if kind != "html"]
+    return {
+        "languages": languages, "alternates": alternates, "downloads": downloads,
+        "canonical": public_url(base_url, doc.lang, doc.slug) if base_url else "",
+        "meta_description": page_description(doc),
+    }
+
+
+def page_description(doc: Document) -> str:
+    """The front matter's description, or the start of the first paragraph."""
+    if doc.description is not None:
+        return plain_text(doc.description.text)
+    for seg in doc.segments:
+        if seg.kind == "paragraph":
+            return shorten(plain_text(seg.text), DESCRIPTION_CHARS)
+    return plain_text(doc.title.text)
+
+
+def plain_text(markdown: str) -> str:
+    """Inline Markdown as the words a reader sees: link texts, no markers or note calls."""
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", markdown)
+    text = re.sub(r"<((?:https?|mailto):[^>]+)>", r"\1", text)
+    text = re.sub(r"\\(.)", r"\1", plain_title(text))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2:]:  # Latin text: end on a word
+        cut = cut[: cut.rfind(" ")]
+    return cut.rstrip("，、；：,;: ") + "…"
+
+
+def index_context(editions, sizes: dict[str, int], base_url: str) -> dict:
+    """Every document, every published language, every file with its size (``sizes``: path under
+    output/ → bytes, for the files that exist)."""
+    documents: dict[str, dict] = {}
+    for edition in editions:
+        doc = edition.doc
+        entry = documents.setdefault(doc.slug, {"slug": doc.slug, "lang": doc.lang,
+                                                "title": plain_title(doc.title.text), "editions": []})
+        files = [_file(kind, rel, sizes) for kind, rel in edition_files(doc, sizes)]
+        entry["editions"].append({
+            "lang": doc.lang, "language": language_name(doc.lang), "title": plain_title(doc.title.text),
+            "date": format_date(doc, doc.lang), "date_iso": doc.meta.date_text, "files": files,
+        })
+    for entry in documents.values():
+        entry["editions"].sort(key=lambda e: list(LANGUAGES).index(e["lang"]) if e["lang"] in LANGUAGES else 99)
+        entry["bilingual"] = _bilingual_entries(entry["slug"], sizes)
+    canonical = f"{base_url.rstrip('/')}/index.html" if base_url else ""
+    return {"documents": list(documents.values()), "canonical": canonical}
+
+
+def _bilingual_entries(slug: str, sizes: dict[str, int]) -> list[dict]:
+    """The side-by-side editions (output/bilingual/<slug>.<zh>-en.*) that were built."""
+    entries = []
+    for zh in ("zh-Hans", "zh-Hant"):
+        files = [_file(kind, rel, sizes) for kind, rel in files_with_prefix(f"bilingual/{slug}.{zh}-en.", sizes)]
+        if files:
+            entries.append({"lang": zh, "languages": [(zh, language_name(zh)), ("en", language_name("en"))],
+                            "files": files})
+    return entries
+
+
+def _file(kind: str, rel: str, sizes: dict[str, int]) -> dict:
+    return {"kind": kind, "href": rel, "size": human_size(sizes[rel]),
+            "type": MEDIA_TYPES.get(kind) or BY_EXTENSION.get(kind.rsplit(".", 1)[-1], "")}
+
+
+def edition_files(doc: Document, sizes: dict[str, int]) -> list[tuple[str, str]]:
+    """(kind, path under output/) of every file built for this edition, known kinds first."""
+    return files_with_prefix(f"{doc.lang}/{doc.slug}.", sizes)
+
+
+def files_with_prefix(prefix: str, sizes: dict[str, int]) -> list[tuple[str, str]]:
+    kinds = [rel[len(prefix):] for rel in sizes if rel.startswith(prefix)]
+    order = list(MEDIA_TYPES)
+    kinds.sort(key=lambda k: (order.index(k) if k in order else len(order), k))
+    return [(kind, prefix + kind) for kind in kinds]
+
+
+def human_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
