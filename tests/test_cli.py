@@ -64,7 +64,7 @@ def replace_line(path: Path, start: str, new: str) -> int:
 ], ids=["malformed-yaml", "impossible-date", "wrong-lang", "unknown-key"])
 def test_bad_front_matter_is_reported_and_outputs_are_kept(run_cli, built_copy, output_snapshot, start, new):
     before = output_snapshot(built_copy)
-    assert len(before) == 14  # 9 editions, 3 print-shop PDFs, the vertical e-book, the index
+    assert len(before) == 22  # 9 editions, 3 print-shop PDFs, the vertical e-book, 8 bilingual files, the index
     source = built_copy / "source" / f"{SLUG}.md"
     line = replace_line(source, start, new)
 

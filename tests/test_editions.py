@@ -293,8 +293,10 @@ def body_pages(pages: list[PdfPage]) -> list[PdfPage]:
 # --- the set of outputs ---------------------------------------------------------------
 
 EXPECTED = {f"{lang}/{SLUG}.{fmt}" for lang in LANGS for fmt in FORMATS}
-#: Beyond the nine editions: the print-shop PDFs and the vertical Traditional e-book.
-VARIANTS = {f"{lang}/{SLUG}.print.pdf" for lang in LANGS} | {f"zh-Hant/{SLUG}.vertical.epub"}
+#: Beyond the nine editions: the print-shop PDFs, the vertical Traditional e-book, the bilingual editions.
+VARIANTS = ({f"{lang}/{SLUG}.print.pdf" for lang in LANGS} | {f"zh-Hant/{SLUG}.vertical.epub"}
+            | {f"bilingual/{SLUG}.{zh}-en.{kind}" for zh in ("zh-Hans", "zh-Hant")
+               for kind in ("html", "pdf", "print.pdf", "epub")})
 
 
 def test_output_is_exactly_nine_editions_their_variants_and_the_index(built_project):
