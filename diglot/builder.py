@@ -432,13 +432,17 @@ def _render_job(config: Config, options: BuildOptions, job: Job) -> JobResult:
 
 
 def _check_coverage(editions: list[Edition]) -> None:
+    """Every character has a glyph: fallback text is set in the source language's faces."""
     from . import fonts
 
     for edition in editions:
         doc = edition.doc
-        for lang in {s.lang for s in doc.segments}:  # fallback text is set in the source language's faces
-            text = "".join(s.text for s in doc.segments if s.lang == lang)
-            fonts.check_coverage(text, lang, f"{doc.path} [{doc.lang}]")
+        for seg in doc.segments:
+            if fonts.missing_characters(seg.text, seg.lang):
+                try:
+                    fonts.check_coverage(seg.text, seg.lang, f"[{doc.lang}]")
+                except DiglotError as exc:
+                    raise DiglotError(exc.message, doc.path, seg.line) from None
 
 
 def _inputs_changed(config: Config, job: Job) -> int:
@@ -474,8 +478,15 @@ def _warm_worker() -> None:
     pdf.warm_up()
 
 
-def _init_worker(warm: bool) -> None:
+def _init_worker(warm: bool, parent: int) -> None:
+    import ctypes
     import resource
+
+    # Die with the build: a parent killed by SIGKILL (or the OOM killer) must not leave
+    # workers behind holding memory. PR_SET_PDEATHSIG = 1; then check we were not orphaned already.
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)
 
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     limit = JOB_MEMORY if hard == resource.RLIM_INFINITY else min(JOB_MEMORY, hard)
@@ -508,7 +519,7 @@ def _run_in_pool(config, options, jobs, on_done, workers: int) -> None:
 
     # Worker processes even for -j 1: the memory limit applies to them, never to this process.
     warm = any(j.kind.endswith("pdf") for j in jobs)
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(warm,)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(warm, os.getpid())) as pool:
         pending = {pool.submit(run_job, config, options, job) for job in jobs}
         while pending:
             done, pending = wait(pending, return_when=FIRST_EXCEPTION)
@@ -544,6 +555,7 @@ def build(config: Config, options: BuildOptions = BuildOptions(),
             return _nothing_to_do(manifest, output_dir, report)
         if options.strict:
             _check_catalogues(config)
+        check_templates(config)
         jobs = plan(config, options, report)
         _withdraw_unpublished(config, manifest, report)
         _run(config, options, jobs, manifest, report, progress)
@@ -635,6 +647,30 @@ def _write_index(config: Config, jobs: list[Job], manifest: Manifest, report: Bu
     report.outputs.append(Output(path, "", "index", len(data)))
 
 
+#: Files the renderers read besides the Jinja templates (README, "Templates").
+TEMPLATE_FILES = ("web/site.css", "print/book.css", "epub/epub.css", "epub/epub-vertical.css", "epub/labels.yaml",
+                  "bilingual/web.css", "bilingual/print.css", "bilingual/epub.css")
+
+
+def check_templates(config: Config) -> None:
+    """Every template compiles and every stylesheet is there, before any output is written."""
+    from .render import make_environment, render_template_error
+
+    env = make_environment(config.templates_dir)
+    errors = []
+    for path in sorted(config.templates_dir.rglob("*.j2")):
+        name = path.relative_to(config.templates_dir).as_posix()
+        try:
+            env.parse(path.read_text(encoding="utf-8"), name, str(path))
+        except Exception as exc:  # noqa: BLE001 (Jinja's syntax errors and undecodable files alike)
+            errors.append(render_template_error(exc, config.templates_dir, name))
+    for name in TEMPLATE_FILES:
+        if not (config.templates_dir / name).is_file():
+            errors.append(DiglotError(f"template not found: {name}", config.templates_dir / name))
+    if errors:
+        raise errors[0] if len(errors) == 1 else DiglotErrors(errors)
+
+
 def _check_catalogues(config: Config) -> None:
     from .workflow import check
 
@@ -651,3 +687,8 @@ def _check_output_dir(output: Path) -> None:
     probe = output if output.exists() else output.parent
     if not os.access(probe, os.W_OK):
         raise DiglotError(f"{probe} is not writable")
+    if output.is_dir():
+        # output/.diglot is checked by the lock and the manifest themselves (they refuse links).
+        link = next((p for p in output.rglob("*") if p.is_symlink() and ".diglot" not in p.parts), None)
+        if link is not None:
+            raise DiglotError(f"{link} is a symbolic link; Diglot writes only into real folders inside output/")

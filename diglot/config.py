@@ -97,7 +97,7 @@ def _validate(table: dict, text: str, path: Path) -> dict:
             errors.append(DiglotError(f"unknown key '{key}' in [tool.diglot] (allowed: {', '.join(SCHEMA)})", path, line))
             continue
         kind, _default, _doc = SCHEMA[key]
-        if not isinstance(value, kind) or isinstance(value, bool):  # TOML true is not 1 %
+        if not isinstance(value, kind) or isinstance(value, bool):  # Python counts true as the int 1
             errors.append(DiglotError(f"'{key}' must be a {kind.__name__}", path, line))
             continue
         problem = _check_value(key, value)

@@ -69,10 +69,14 @@ def coverage(family: str) -> frozenset[int]:
     return frozenset(font.getBestCmap())
 
 
+@lru_cache(maxsize=None)
+def _covered(lang: str) -> frozenset[int]:
+    return frozenset().union(*(coverage(face.family) for face in FACES[lang]))
+
+
 def missing_characters(text: str, lang: str) -> list[str]:
     """Characters of ``text`` that no face of ``lang``'s stack can draw."""
-    faces = FACES[lang]
-    covered = set().union(*(coverage(face.family) for face in faces))
+    covered = _covered(lang)
     return sorted({c for c in text if ord(c) not in covered and not _invisible(c)})
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date as Date
 from pathlib import Path
 
 #: BCP 47 tags Diglot publishes, and the Babel locale identifier of each.
@@ -63,7 +63,7 @@ class Meta:
 
     lang: str
     identifier: str
-    date: date | None = None
+    date: Date | None = None
     date_text: str = ""  # as written: 2018, 2018-11 or 2018-11-14
     publisher: str = ""
     author: str = ""

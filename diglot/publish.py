@@ -53,13 +53,22 @@ def render(fmt: str, edition, editions, config: Config, options, output) -> byte
     raise DiglotError(f"unknown format {fmt!r}")
 
 
+def _linked_formats(doc, config: Config, options) -> tuple[str, ...]:
+    """Formats to link: this build's, plus those already published (a partial build keeps their links)."""
+    chosen = getattr(options, "formats", None)
+    if not chosen:
+        return tuple(config.formats)
+    return tuple(f for f in config.formats
+                 if f in chosen or (config.output_dir / doc.lang / f"{doc.slug}.{f}").exists())
+
+
 def render_web(edition, editions, config: Config, options) -> str:
     """The web page of one edition: self-contained (inline CSS, no scripts or web fonts)."""
     from .site import web_context
 
     doc = edition.doc
     langs = [e.doc.lang for e in editions if e.doc.slug == doc.slug] or [doc.lang]
-    formats = getattr(options, "formats", None) or config.formats
+    formats = _linked_formats(doc, config, options)
     css = (config.templates_dir / "web" / "site.css").read_text(encoding="utf-8")
     if getattr(options, "draft", False):
         css += "\n.fallback { background: #fff3b0; color: #1d1d1f; outline: 1px dashed #b58900; }\n"

@@ -113,6 +113,15 @@ def render_template(env: Environment, name: str, templates: Path, **context) -> 
         raise DiglotError(f"template error: {exc.message}", templates / name, _template_line(exc)) from None
 
 
+def render_template_error(exc: BaseException, templates: Path, name: str) -> DiglotError:
+    """A problem found while compiling ``templates/<name>``, at its line."""
+    if isinstance(exc, TemplateSyntaxError):
+        return DiglotError(f"template syntax error: {exc.message}", templates / name, exc.lineno)
+    if isinstance(exc, UnicodeDecodeError):
+        return DiglotError("template is not valid UTF-8", templates / name)
+    return DiglotError(f"template error: {exc}", templates / name)
+
+
 def _template_line(exc: BaseException) -> int | None:
     tb = exc.__traceback__
     line = None
@@ -235,13 +244,43 @@ def epub_context(doc: Document) -> dict:
         return text
 
     context["md"] = md
+    context["fenced_code"] = fenced_code
     return context
 
 
+_CODE_SPAN = re.compile(r"(`+)(?:.+?)(?<!`)\1(?!`)")
+_RAW_LT = re.compile(r"(?<!\\)((?:\\\\)*)<(?![A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*>|[^<>\s@]+@[^<>\s]+>)")
+_BLOCK_MARKER = re.compile(r"^(\s{0,3})(#{1,6}(?=\s|$)|[-+*](?=\s)|>|\d{1,9}[.)](?=\s))")
+
+
 def _escape_pandoc(text: str) -> str:
-    # Pandoc 3.9's CommonMark reader reads raw HTML even with -raw_html, so every '<'
-    # that does not open an autolink (<https://…>, <a@b.org>) is escaped: a translated
-    # '<script>' stays text. Newlines would end the block, so a segment stays one line.
-    text = re.sub(r"(?<!\\)((?:\\\\)*)<(?![A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*>|[^<>\s@]+@[^<>\s]+>)",
-                  r"\1\\<", text)
-    return text.replace("\n", " ")
+    """A segment's inline Markdown, safe to place in pandoc's CommonMark input.
+
+    Pandoc 3.9's CommonMark reader reads raw HTML even with -raw_html, so every '<'
+    outside code spans that does not open an autolink is escaped: a translated
+    '<script>' stays text. A segment must stay one inline run: newlines would end
+    the block, and a leading '- ', '# ' or '> ' would start a list, heading or quote.
+    """
+    parts, last = [], 0
+    for match in _CODE_SPAN.finditer(text):
+        parts.append(_RAW_LT.sub(r"\1\\<", text[last:match.start()]))
+        parts.append(match.group(0))
+        last = match.end()
+    parts.append(_RAW_LT.sub(r"\1\\<", text[last:]))
+    text = "".join(parts).replace("\n", " ")
+    return _BLOCK_MARKER.sub(_escape_marker, text)
+
+
+def _escape_marker(match: re.Match) -> str:
+    marker = match.group(2)
+    if marker[0].isdigit():  # '1.' is escaped as '1\.': a backslash before a digit is not an escape
+        return match.group(1) + marker[:-1] + "\\" + marker[-1]
+    return match.group(1) + "\\" + marker
+
+
+def fenced_code(literal: str, indent: str = "") -> str:
+    """A fenced code block whose fence no line of ``literal`` can close early."""
+    runs = [len(r) for r in re.findall(r"`+", literal)]
+    fence = "`" * max(3, max(runs, default=0) + 1)
+    body = "".join(f"{indent}{line}\n" for line in literal.rstrip("\n").split("\n"))
+    return f"{indent}{fence}\n{body}{indent}{fence}"

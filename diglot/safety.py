@@ -23,7 +23,7 @@ MAX_SEGMENT_CHARS = 100_000
 MAX_SEGMENTS = 20_000
 #: Lists and quotes inside one another. markdown-it silently drops what lies deeper than its
 #: own nesting limit, so sources are parsed with room to spare and refused beyond this.
-MAX_NESTING = 16
+MAX_NESTING = 20  # README, "Limits"
 
 LINK_SCHEMES = ("http", "https", "mailto")
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.IGNORECASE)
@@ -104,6 +104,8 @@ def confined(path: Path, folder: Path) -> None:
     if not resolved.is_relative_to(folder.resolve()):
         raise DiglotError(f"the file is a symbolic link to {resolved}, outside {folder}; Diglot reads only "
                           "files inside the project", path)
+    if not resolved.exists():
+        raise DiglotError("no such file", path)
     if not resolved.is_file():
         raise DiglotError("not a regular file", path)
 

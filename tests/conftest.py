@@ -103,3 +103,19 @@ def output_snapshot_fixture():
 def copy_project_fixture():
     """The function that copies the project's inputs into a folder (for module-scoped copies)."""
     return copy_project
+
+
+SEED_NAME = "000_d8035beedef94756.txt"
+
+
+def seed_path() -> Path:
+    """The PDF-extracted seed text: $DIGLOT_SEED, the shared seeds folder, or the copy in tests/data."""
+    candidates = [Path(os.environ["DIGLOT_SEED"])] if os.environ.get("DIGLOT_SEED") else []
+    candidates += [
+        Path(__file__).resolve().parents[2] / "shared" / "seeds" / SEED_NAME,
+        Path(__file__).resolve().parent / "data" / "seeds" / SEED_NAME,
+    ]
+    for path in candidates:
+        if path.is_file():
+            return path
+    pytest.fail(f"seed file not found; looked at {', '.join(map(str, candidates))}")

@@ -36,7 +36,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from conftest import SLUG, copy_project, output_snapshot, run_cli
+from conftest import LANGS, SLUG, copy_project, output_snapshot, run_cli
 
 DATA = Path(__file__).parent / "data" / "hostile"
 EN_PO = f"translations/en/LC_MESSAGES/{SLUG}.po"
@@ -437,8 +437,8 @@ def test_02_script_links_in_a_source_are_refused(built_copy, trap, link):
                                   "<data:text/html,x>"])
 def test_02_script_links_in_a_translation_are_refused(built_copy, trap, link):
     line = set_msgstr(built_copy / EN_PO, "Overarching Messages", link)
-    refused(trap, built_copy, "--format", "html", "--lang", "en", where=EN_PO, words=("not allowed",))
-    del line  # Babel reports the entry's msgid line; the entry is what the translator opens
+    # The entry's first line (its msgid, just above): where Poedit and an editor open it.
+    refused(trap, built_copy, "--format", "html", "--lang", "en", where=f"{EN_PO}:{line - 1}", words=("not allowed",))
 
 
 def test_02_a_reference_definition_cannot_smuggle_a_link_into_the_epub(built_copy, trap):
@@ -1031,9 +1031,10 @@ def _declared_links(path: Path) -> set[str]:
 
     document = _document_of(path)
     texts = [seg.text for seg in document.segments]
-    po = po_path(path.parents[2] / "translations", path.parent.name, document.slug)
-    if po.is_file():
-        texts += [m.string for m in read_catalog(po) if m.id and isinstance(m.string, str)]
+    folder = path.parent.name  # a language, or e.g. bilingual/ (every catalogue of the document)
+    for po in sorted((path.parents[2] / "translations").glob(f"*/LC_MESSAGES/{document.slug}.po")):
+        if folder not in LANGS or po == po_path(path.parents[2] / "translations", folder, document.slug):
+            texts += [m.string for m in read_catalog(po) if m.id and isinstance(m.string, str)]
     return {unquote(target) for text in texts for kind, target in targets(text)
             if kind == "link" and not target.startswith("#")}
 
@@ -1061,13 +1062,18 @@ def test_19_epub_holds_exactly_the_declared_files(built_project, hostile_built):
         if path.suffix != ".epub":
             continue
         document = _document_of(path)
-        chapters = 1 + sum(1 for node in document.body if node.kind == "heading" and node.level == 1)
-        sheets = 2 if path.name.endswith(".vertical.epub") else 1
-        expected = {"mimetype", "META-INF/container.xml", "META-INF/com.apple.ibooks.display-options.xml",
-                    "EPUB/content.opf", "EPUB/nav.xhtml", "EPUB/toc.ncx", "EPUB/text/cover.xhtml",
-                    "EPUB/media/file0.svg", *(f"EPUB/styles/stylesheet{i}.css" for i in range(1, sheets + 1)),
-                    *(f"EPUB/text/ch{i:03d}.xhtml" for i in range(1, chapters + 1))}
         entries = epub_entries(path)
+        fixed = {"mimetype", "META-INF/container.xml", "META-INF/com.apple.ibooks.display-options.xml",
+                 "EPUB/content.opf", "EPUB/nav.xhtml", "EPUB/toc.ncx", "EPUB/text/cover.xhtml",
+                 "EPUB/media/file0.svg", "EPUB/styles/stylesheet1.css"}
+        if path.parent.name in LANGS:  # a language's book: its title page, then one file per section
+            chapters = 1 + sum(1 for node in document.body if node.kind == "heading" and node.level == 1)
+            sheets = 2 if path.name.endswith(".vertical.epub") else 1  # + epub-vertical.css
+        else:  # another kind of book (bilingual/): the same kinds of files, counted from the book
+            chapters = len([n for n in entries if re.fullmatch(r"EPUB/text/ch\d{3}\.xhtml", n)])
+            sheets = len([n for n in entries if re.fullmatch(r"EPUB/styles/stylesheet\d+\.css", n)])
+        expected = fixed | {f"EPUB/styles/stylesheet{i}.css" for i in range(1, sheets + 1)} \
+            | {f"EPUB/text/ch{i:03d}.xhtml" for i in range(1, chapters + 1)}
         assert set(entries) == expected, f"{path}: unexpected {set(entries) - expected}, missing {expected - set(entries)}"
         opf = entries["EPUB/content.opf"].decode("utf-8")
         items = {unquote(href) for href in re.findall(r'<item [^>]*href="([^"]+)"', opf)}

@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import unicodedata
-from pathlib import Path
 
 import pytest
 
+from conftest import seed_path
+
 from diglot.hygiene import clean_text, count_radicals, is_radical
 
-SEED_NAME = "000_d8035beedef94756.txt"
-
-
-def seed_path() -> Path:
-    """The PDF-extracted seed text: $DIGLOT_SEED, the shared seeds folder, or the copy in tests/data."""
-    candidates = [Path(os.environ["DIGLOT_SEED"])] if os.environ.get("DIGLOT_SEED") else []
-    candidates += [
-        Path(__file__).resolve().parents[2] / "shared" / "seeds" / SEED_NAME,
-        Path(__file__).resolve().parent / "data" / "seeds" / SEED_NAME,
-    ]
-    for path in candidates:
-        if path.is_file():
-            return path
-    pytest.fail(f"seed file not found; looked at {', '.join(map(str, candidates))}")
 
 
 @pytest.mark.parametrize("radical, ideograph", [

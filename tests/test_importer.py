@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
+from conftest import seed_path
 from diglot.errors import DiglotError
 from diglot.hygiene import count_radicals
 from diglot.importer import (
@@ -24,17 +24,9 @@ COMMITTED = ROOT / "source" / "igf-2018-cybersecurity.md"
 HAN_SPACE_HAN = re.compile(r"[\u4e00-\u9fff][ \t\u3000]+[\u4e00-\u9fff]")
 
 
-def _seed_path() -> Path:
-    env = os.environ.get("DIGLOT_SEED")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "seeds" / SEED_NAME
-
-
 @pytest.fixture(scope="module")
 def seed() -> Path:
-    path = _seed_path()
-    if not path.is_file():
-        pytest.skip(f"seed text {path} is absent (set DIGLOT_SEED to its path)")
-    return path
+    return seed_path()
 
 
 @pytest.fixture(scope="module")
