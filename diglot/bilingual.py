@@ -323,7 +323,7 @@ def render_pdf(zh_edition, en_edition, config: Config, output, *, print_shop: bo
                                  zh_sans=FACES[zh_edition.doc.lang][1].family)
     sheets = [config.templates_dir / "print" / "book.css", config.templates_dir / "bilingual" / "print.css"]
     data, refused = write_pdf(html, sheets, config.source_dir, [config.source_dir, config.templates_dir],
-                              css_strings=(page_css, column_css))
+                              css_strings=(page_css, column_css), variant=config.pdf_variant)
     output.warnings.extend(f"refused to fetch {url}" for url in refused)
     return data
 

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from .config import FORMATS, PAPERS, find_root, load_config
+from .config import FORMATS, PAPERS, PDF_VARIANTS, find_root, load_config
 from .errors import DiglotError
 from .model import LANGUAGES
 
@@ -83,6 +83,8 @@ def _build_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--embed-fonts", action="store_true",
                         help="embed subsets of the fonts in the EPUBs (a few hundred KB per Chinese book)")
     parser.add_argument("--paper", choices=PAPERS, help="PDF paper size (default: the configuration's, A4)")
+    parser.add_argument("--pdf-variant", choices=PDF_VARIANTS,
+                        help="PDF standard: tagged PDF/UA-1 (default) or PDF/A-3b for archiving")
     parser.add_argument("--force", action="store_true", help="rebuild everything, ignoring the build manifest")
     parser.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
                         help="worker processes (default: one per CPU; 1 builds in this process)")
@@ -142,6 +144,8 @@ def _run(args) -> int:
     config = load_config(root)
     if getattr(args, "paper", None):
         config = replace(config, paper=args.paper)
+    if getattr(args, "pdf_variant", None):
+        config = replace(config, pdf_variant=args.pdf_variant)
     if args.command in (None, "build"):
         return _build(args, config)
     commands = {"extract": _extract, "update": _update, "init": _init, "stats": _stats, "check": _check,

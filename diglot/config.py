@@ -17,6 +17,8 @@ from .model import LANGUAGES
 
 FORMATS = ("html", "pdf", "epub")
 PAPERS = ("A4", "A5", "letter")
+#: PDF standards WeasyPrint writes: tagged PDF/UA-1 by default, PDF/A-3b for archives.
+PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3b")
 
 #: key: (type, default, description) — the README's configuration table says the same.
 SCHEMA = {
@@ -26,6 +28,7 @@ SCHEMA = {
     "base_url": (str, "", "public URL of output/, for canonical and hreflang links"),
     "min_translated": (int, 80, "a language under this % of translated messages is not published"),
     "paper": (str, "A4", "PDF paper size: " + ", ".join(PAPERS)),
+    "pdf_variant": (str, "pdf/ua-1", "PDF standard: " + ", ".join(PDF_VARIANTS)),
 }
 
 
@@ -38,6 +41,7 @@ class Config:
     base_url: str = ""
     min_translated: int = 80
     paper: str = "A4"
+    pdf_variant: str = "pdf/ua-1"
     path: Path | None = field(default=None, compare=False)
 
     @property
@@ -110,7 +114,8 @@ def _validate(table: dict, text: str, path: Path) -> dict:
 
 
 def _check_value(key: str, value) -> str | None:
-    allowed = {"languages": tuple(LANGUAGES), "formats": FORMATS, "opencc_profile": PROFILES, "paper": PAPERS}.get(key)
+    allowed = {"languages": tuple(LANGUAGES), "formats": FORMATS, "opencc_profile": PROFILES, "paper": PAPERS,
+               "pdf_variant": PDF_VARIANTS}.get(key)
     if allowed is None:
         if key == "min_translated" and not 0 <= value <= 100:
             return "'min_translated' must be between 0 and 100"

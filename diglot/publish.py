@@ -100,7 +100,7 @@ def _render_book(edition, config: Config, output, *, print_shop: bool) -> bytes:
                                body=body_style(doc.lang, area), print_shop=print_shop)
     sheets = [config.templates_dir / "print" / "book.css"]
     data, refused = write_pdf(html, sheets, config.source_dir, [config.source_dir, config.templates_dir],
-                              css_strings=(page_css,))
+                              css_strings=(page_css,), variant=config.pdf_variant)
     output.warnings.extend(f"refused to fetch {url}" for url in refused)
     return data
 

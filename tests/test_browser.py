@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import copy_project
+
 REPO = Path(__file__).resolve().parents[1]
 TESTS = Path(__file__).resolve().parent
 AXE = TESTS / "node_modules" / "axe-core" / "axe.min.js"
@@ -33,18 +35,12 @@ NARROW = 360
 
 # --- fixtures -----------------------------------------------------------------------
 
-def _copy_project(dest: Path) -> Path:
-    dest.mkdir(parents=True)
-    for part in ("source", "templates", "translations", "pyproject.toml"):
-        src = REPO / part
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / part)
-    return dest
 
 
 @pytest.fixture(scope="module")
 def browser_site(tmp_path_factory) -> Path:
     """output/ of a fresh build of a copy of the project."""
-    root = _copy_project(tmp_path_factory.mktemp("browser") / "project")
+    root = copy_project(tmp_path_factory.mktemp("browser") / "project")
     proc = subprocess.run([sys.executable, str(REPO / "build.py"), "-C", str(root), "-q", "build"],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr

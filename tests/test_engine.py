@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -14,16 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from conftest import copy_project
+
 REPO = Path(__file__).resolve().parents[1]
 SLUG = "igf-2018-cybersecurity"
 LANGS = ("zh-Hans", "zh-Hant", "en")
 
 
-def _copy(dest: Path) -> Path:
-    for name in ("source", "templates", "translations"):
-        shutil.copytree(REPO / name, dest / name)
-    shutil.copy2(REPO / "pyproject.toml", dest / "pyproject.toml")
-    return dest
 
 
 def diglot(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -42,7 +38,7 @@ def outputs(project: Path) -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def engine_project(tmp_path_factory) -> Path:
-    project = _copy(tmp_path_factory.mktemp("engine"))
+    project = copy_project(tmp_path_factory.mktemp("engine"))
     diglot(project, "-q", "--format", "html", "--format", "epub")
     return project
 
@@ -102,7 +98,7 @@ def test_second_build_in_the_same_tree_is_refused_while_one_runs(engine_project)
 
 
 def test_output_that_is_a_symlink_is_refused_before_any_work(tmp_path):
-    project = _copy(tmp_path / "p")
+    project = copy_project(tmp_path / "p")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     (project / "output").symlink_to(elsewhere)
@@ -126,7 +122,7 @@ def _whole(path: Path) -> bool:
 
 
 def test_sigkill_during_a_build_leaves_whole_files_and_the_next_build_repairs(tmp_path):
-    project = _copy(tmp_path / "p")
+    project = copy_project(tmp_path / "p")
     diglot(project, "-q")
     visible = sorted(outputs(project))
     for delay in (0.8, 1.6, 2.4):
@@ -151,8 +147,8 @@ def _pdf_text(path: Path) -> str:
 
 def test_dask_local_cluster_builds_the_same_editions_as_the_local_executor(tmp_path):
     import distributed  # noqa: F401  (the test extra installs it; a missing Dask is a failure, not a skip)
-    local = _copy(tmp_path / "local")
-    remote = _copy(tmp_path / "dask")
+    local = copy_project(tmp_path / "local")
+    remote = copy_project(tmp_path / "dask")
     # Same input mtimes in both trees: e-book dates come from them (reproducible builds).
     for a, b in zip(sorted(local.rglob("*")), sorted(remote.rglob("*"))):
         os.utime(b, ns=(a.stat().st_atime_ns, a.stat().st_mtime_ns))

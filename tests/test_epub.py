@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
+
+from conftest import copy_project
 
 REPO = Path(__file__).resolve().parents[1]
 SLUG = "igf-2018-cybersecurity"
@@ -29,12 +30,6 @@ LANDMARKS = {"zh-Hans": {"cover": "封面", "titlepage": "书名页", "toc": "�
 
 # --- fixtures -----------------------------------------------------------------------
 
-def _copy_project(dest: Path) -> Path:
-    dest.mkdir(parents=True)
-    for part in ("source", "templates", "translations", "pyproject.toml"):
-        src = REPO / part
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / part)
-    return dest
 
 
 class _Options:
@@ -50,7 +45,7 @@ def epub_books(tmp_path_factory) -> dict[str, Path]:
     from diglot.cli import main
     from diglot.config import load_config
 
-    root = _copy_project(tmp_path_factory.mktemp("epub") / "project")
+    root = copy_project(tmp_path_factory.mktemp("epub") / "project")
     assert main(["-C", str(root), "-q", "build", "--format", "epub"]) == 0
     books = {lang: root / "output" / lang / f"{SLUG}.epub" for lang in LANGS}
     config = load_config(root)
@@ -190,7 +185,7 @@ def test_rights_appear_when_the_front_matter_has_them(tmp_path):
     from diglot.builder import BuildOptions, BuildReport, prepare
     from diglot.config import load_config
 
-    root = _copy_project(tmp_path / "project")
+    root = copy_project(tmp_path / "project")
     source = root / "source" / f"{SLUG}.md"
     text = source.read_text(encoding="utf-8")
     source.write_text(text.replace("publisher:", "rights: CC BY 4.0\npublisher:", 1), encoding="utf-8")
@@ -263,7 +258,7 @@ def test_untranslated_heading_keeps_its_language_in_the_chapter_title(tmp_path):
     from diglot.builder import BuildOptions, BuildReport, prepare
     from diglot.config import load_config
 
-    root = _copy_project(tmp_path / "project")
+    root = copy_project(tmp_path / "project")
     po = root / "translations" / "en" / "LC_MESSAGES" / f"{SLUG}.po"
     text = po.read_text(encoding="utf-8")
     po.write_text(text.replace('msgid "总体信息"\nmsgstr "Overarching Messages"', 'msgid "总体信息"\nmsgstr ""'),

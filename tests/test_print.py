@@ -464,3 +464,19 @@ def test_bullets_are_visible_and_centred(print_build, lang, bullet):
             mark_middle = (mark["top"] + mark["bottom"]) / 2
             assert mark["size"] >= 5, f"{lang}: bullet of {mark['size']:.1f} pt"
             assert abs(mark_middle - text_middle) < 0.35 * line[0]["size"], f"{lang}: bullet off-centre"
+
+
+def test_pdf_a_3b_is_selectable_and_pdf_ua_1_is_the_default(project_copy):
+    from conftest import run_cli
+
+    def xmp(pdf: Path) -> str:
+        return subprocess.run(["pdfinfo", "-meta", str(pdf)], capture_output=True, text=True, check=True).stdout
+
+    pdf = project_copy / "output" / "en" / f"{SLUG}.pdf"
+    code, _, err = run_cli(project_copy, "-q", "build", "--lang", "en", "--format", "pdf")
+    assert code == 0, err
+    assert 'pdfuaid:part="1"' in xmp(pdf)
+    code, _, err = run_cli(project_copy, "-q", "build", "--lang", "en", "--format", "pdf", "--pdf-variant", "pdf/a-3b")
+    assert code == 0, err
+    archival = xmp(pdf)
+    assert 'pdfaid:part="3"' in archival and 'pdfaid:conformance="B"' in archival

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -15,6 +14,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+
+from conftest import copy_project
 
 REPO = Path(__file__).resolve().parents[1]
 SLUG = "igf-2018-cybersecurity"
@@ -24,12 +25,6 @@ BASE_URL = "https://example.org/diglot/"
 
 # --- fixtures and helpers -----------------------------------------------------------
 
-def _copy_project(dest: Path) -> Path:
-    dest.mkdir(parents=True)
-    for part in ("source", "templates", "translations", "pyproject.toml"):
-        src = REPO / part
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / part)
-    return dest
 
 
 def _cli(root: Path, *args: str) -> subprocess.CompletedProcess:
@@ -39,7 +34,7 @@ def _cli(root: Path, *args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def site_project(tmp_path_factory) -> Path:
-    root = _copy_project(tmp_path_factory.mktemp("site") / "project")
+    root = copy_project(tmp_path_factory.mktemp("site") / "project")
     proc = _cli(root, "-q", "build")
     assert proc.returncode == 0, proc.stderr
     return root
@@ -47,7 +42,7 @@ def site_project(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def site_with_base_url(tmp_path_factory) -> Path:
-    root = _copy_project(tmp_path_factory.mktemp("site-base") / "project")
+    root = copy_project(tmp_path_factory.mktemp("site-base") / "project")
     pyproject = root / "pyproject.toml"
     text = pyproject.read_text(encoding="utf-8")
     pyproject.write_text(text.replace("[tool.diglot]\n", f'[tool.diglot]\nbase_url = "{BASE_URL}"\n', 1),
@@ -239,7 +234,7 @@ def test_vertical_edition_is_published_and_indexed(site_project):
 # --- bad input, through the CLI -----------------------------------------------------
 
 def _break_source(tmp_path: Path, old: str, new: str) -> tuple[Path, int]:
-    root = _copy_project(tmp_path / "project")
+    root = copy_project(tmp_path / "project")
     source = root / "source" / f"{SLUG}.md"
     lines = source.read_text(encoding="utf-8").split("\n")
     number = next(i for i, line in enumerate(lines, start=1) if line.startswith(old))
@@ -272,7 +267,7 @@ def test_internal_link_check(tmp_path):
     from diglot.links import anchors, check_internal_links
     from diglot.source import read_document
 
-    root = _copy_project(tmp_path / "project")
+    root = copy_project(tmp_path / "project")
     source = root / "source" / f"{SLUG}.md"
     doc = read_document(source)
     first = anchors(doc)[0]
