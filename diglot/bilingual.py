@@ -16,7 +16,7 @@ from .errors import DiglotError
 from .model import FOOTNOTE_REF, Document, Segment, plain_title
 from .render import (
     InlineRenderer, PrintInlineRenderer, anchor, footnote_text, format_date, install_translations, language_name,
-    make_environment, render_template,
+    make_environment, render_template, web_inline,
 )
 from .typography import TypeArea, type_area
 
@@ -164,15 +164,7 @@ def _render(config: Config, zh_edition, name: str, **context) -> str:
 
 def _web_inline(doc: Document, role: str) -> InlineRenderer:
     # Note ids carry the side (fn-zh-…, fn-en-…): both languages' notes are on one page.
-    seen: dict[str, int] = {}
-
-    def call(label: str, number: int) -> str:
-        seen[label] = seen.get(label, 0) + 1
-        suffix = "" if seen[label] == 1 else f"-{seen[label]}"
-        return (f'<a href="#fn-{role}-{escape(label)}" id="fnref-{role}-{escape(label)}{suffix}" '
-                f'class="footnote-ref" role="doc-noteref">{number}</a>')
-
-    return InlineRenderer(doc, call)
+    return web_inline(doc, f"{role}-")
 
 
 def render_html(zh_edition, en_edition, config: Config, options=None) -> str:

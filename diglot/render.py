@@ -190,13 +190,18 @@ def page_context(doc: Document, medium: str, **extra) -> dict:
 def _inline_for(doc: Document, medium: str) -> InlineRenderer:
     if medium == "print":
         return _print_inline(doc)
+    return web_inline(doc)
+
+
+def web_inline(doc: Document, id_prefix: str = "") -> InlineRenderer:
+    """Footnote calls as links to ``#fn-<prefix><label>``; a repeated call gets its own back-link id."""
     seen: dict[str, int] = {}
 
     def web_call(label: str, number: int) -> str:
         seen[label] = seen.get(label, 0) + 1
         suffix = "" if seen[label] == 1 else f"-{seen[label]}"
-        return (f'<a href="#fn-{escape(label)}" id="fnref-{escape(label)}{suffix}" class="footnote-ref" '
-                f'role="doc-noteref">{number}</a>')
+        key = f"{id_prefix}{escape(label)}"
+        return f'<a href="#fn-{key}" id="fnref-{key}{suffix}" class="footnote-ref" role="doc-noteref">{number}</a>'
 
     return InlineRenderer(doc, web_call)
 

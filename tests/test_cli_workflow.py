@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -18,6 +17,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
+from conftest import copy_project
 import tinyhtml5
 
 REPO = Path(__file__).resolve().parents[1]
@@ -36,19 +37,12 @@ COMMANDS = ("build", "extract", "update", "init", "stats", "check")
 # --- running Diglot as a user does -------------------------------------------------------
 
 
-def copy_inputs(dest: Path) -> Path:
-    """source/, templates/, translations/ and pyproject.toml of the repository, never output/."""
-    dest.mkdir(parents=True)
-    for name in ("source", "templates", "translations"):
-        shutil.copytree(REPO / name, dest / name)
-    shutil.copy2(REPO / "pyproject.toml", dest / "pyproject.toml")
-    return dest
 
 
 @pytest.fixture
 def wf_cli_project(tmp_path) -> Path:
     """A fresh copy of the project's inputs that a test may change."""
-    return copy_inputs(tmp_path / "project")
+    return copy_project(tmp_path / "project")
 
 
 def diglot(project: Path | None, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:

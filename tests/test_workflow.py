@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import copy_project
+
 REPO = Path(__file__).resolve().parents[1]
 DOC = "igf-2018-cybersecurity"
 SOURCE_REL = f"source/{DOC}.md"
@@ -33,19 +35,12 @@ FR_REL = f"translations/fr/LC_MESSAGES/{DOC}.po"
 # --- running Diglot as a user does -------------------------------------------------------
 
 
-def copy_inputs(dest: Path) -> Path:
-    """source/, templates/, translations/ and pyproject.toml of the repository, never output/."""
-    dest.mkdir(parents=True)
-    for name in ("source", "templates", "translations"):
-        shutil.copytree(REPO / name, dest / name)
-    shutil.copy2(REPO / "pyproject.toml", dest / "pyproject.toml")
-    return dest
 
 
 @pytest.fixture
 def wf_project(tmp_path) -> Path:
     """A fresh copy of the project's inputs that a test may change."""
-    return copy_inputs(tmp_path / "project")
+    return copy_project(tmp_path / "project")
 
 
 def diglot(project: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
@@ -304,7 +299,7 @@ def test_extract_twice_changes_nothing(wf_project):
 def wf_updated(tmp_path_factory) -> Path:
     """A copy where the source changed (two blocks edited, one deleted, one added) after
     a translator annotated an entry; then ``extract`` and ``update`` ran once."""
-    project = copy_inputs(tmp_path_factory.mktemp("updated") / "project")
+    project = copy_project(tmp_path_factory.mktemp("updated") / "project")
     source = project / SOURCE_REL
     text = source.read_text(encoding="utf-8")
     for old, new in ((PARA_25, PARA_25.replace("和相关性", "与相关性")),
@@ -684,7 +679,7 @@ def _line_of(data: bytes, needle: bytes) -> int:
 
 def _po_syntax_cases() -> dict:
     """name -> function(original bytes) -> (broken bytes, set of acceptable line numbers)."""
-    heading = f'msgstr "Overarching Messages"'.encode()
+    heading = 'msgstr "Overarching Messages"'.encode()
 
     def replace_heading(new: bytes):
         def make(data: bytes):
