@@ -15,7 +15,8 @@ from .config import Config
 from .errors import DiglotError
 from .model import FOOTNOTE_REF, Document, Segment, plain_title
 from .render import (
-    InlineRenderer, PrintInlineRenderer, anchor, footnote_text, format_date, install_translations, language_name,
+    InlineRenderer, PrintInlineRenderer, anchor, footnote_body, footnote_text, format_date, install_translations,
+    language_name,
     make_environment, render_template, web_inline,
 )
 from .typography import TypeArea, type_area
@@ -257,11 +258,8 @@ def _print_inline(doc: Document, role: str, shared: frozenset[str] = frozenset()
     def call(label: str, number: int) -> str:
         if role != "zh" and label in shared:
             return f'<span class="note-call">{number}</span>'
-        parts = []
-        for seg in footnote_text(doc, label):
-            lang = f' lang="{seg.lang}"' if seg.lang != doc.lang else ""
-            parts.append(f"<span{lang}>{notes(seg)}</span>")
-        return f'<span class="footnote {role}" lang="{doc.lang}" data-number="{number}">{"".join(parts)}</span>'
+        body = footnote_body(doc, label, notes)
+        return f'<span class="footnote {role}" lang="{doc.lang}" data-number="{number}">{body}</span>'
 
     return PrintInlineRenderer(doc, call)
 

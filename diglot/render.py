@@ -206,16 +206,21 @@ def web_inline(doc: Document, id_prefix: str = "") -> InlineRenderer:
     return InlineRenderer(doc, web_call)
 
 
+def footnote_body(doc: Document, label: str, renderer: InlineRenderer) -> str:
+    """A note's paragraphs as inline spans, each fallback one in its own language."""
+    parts = []
+    for seg in footnote_text(doc, label):
+        lang = f' lang="{seg.lang}"' if seg.lang != doc.lang else ""
+        parts.append(f"<span{lang}>{renderer(seg)}</span>")
+    return "".join(parts)
+
+
 def _print_inline(doc: Document) -> InlineRenderer:
     # WeasyPrint floats `.footnote` spans to the foot of the page that calls them.
     note_renderer = InlineRenderer(doc, lambda label, number: "")
 
     def print_call(label: str, number: int) -> str:
-        parts = []
-        for seg in footnote_text(doc, label):
-            lang = f' lang="{seg.lang}"' if seg.lang != doc.lang else ""
-            parts.append(f"<span{lang}>{note_renderer(seg)}</span>")
-        return f'<span class="footnote">{"".join(parts)}</span>'
+        return f'<span class="footnote">{footnote_body(doc, label, note_renderer)}</span>'
 
     return PrintInlineRenderer(doc, print_call)
 
