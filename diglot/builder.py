@@ -426,8 +426,7 @@ def _render_job(config: Config, options: BuildOptions, job: Job) -> JobResult:
 
         data = render_bilingual(job.kind, editions[0], editions[1], config, options, sink)
     else:
-        others = [_Ref(job.slug, lang) for lang in job.langs]
-        data = publish.render(job.kind, editions[0], others, config, options, sink)
+        data = publish.render(job.kind, editions[0], job.langs, config, options, sink)
     return JobResult(job, data, time.perf_counter() - started, tuple(sink.warnings))
 
 
@@ -451,24 +450,6 @@ def _inputs_changed(config: Config, job: Job) -> int:
     paths = [config.source_dir / f"{job.slug}.md"]
     paths += [po_path(config.translations_dir, lang, job.slug) for lang in job_languages(job)]
     return max(int(p.stat().st_mtime) for p in paths if p.exists())
-
-
-@dataclass(frozen=True)
-class _DocRef:
-    slug: str
-    lang: str
-
-
-@dataclass(frozen=True)
-class _Ref:
-    """What the web page needs to know of the other editions: slug and language."""
-
-    slug: str
-    lang: str
-
-    @property
-    def doc(self) -> _DocRef:
-        return _DocRef(self.slug, self.lang)
 
 
 def _warm_worker() -> None:

@@ -6,9 +6,6 @@ to do never loads WeasyPrint or pandoc.
 
 from __future__ import annotations
 
-import logging
-from pathlib import Path
-
 from babel.support import Translations
 from markupsafe import Markup
 
@@ -18,20 +15,6 @@ from .errors import DiglotError
 from .pdf import write_pdf
 from .render import install_translations, make_environment, page_context, render_template
 
-log = logging.getLogger("diglot.publish")
-
-
-def check_fonts(editions) -> None:
-    langs = sorted({e.doc.lang for e in editions})
-    fonts.check_installed(langs)
-    if not fonts.harfbuzz_subset_available():
-        log.warning("libharfbuzz-subset is missing: PDF font subsetting will be about 12x slower "
-                    "(apt-get install libharfbuzz-subset0)")
-    for edition in editions:
-        doc = edition.doc
-        text = "".join(seg.text for seg in doc.segments)
-        fonts.check_coverage(text, doc.lang, f"{doc.path} [{doc.lang}]")
-
 
 def _environment(config: Config, ui):
     env = make_environment(config.templates_dir)
@@ -39,9 +22,10 @@ def _environment(config: Config, ui):
     return env
 
 
-def render(fmt: str, edition, editions, config: Config, options, output) -> bytes:
+def render(fmt: str, edition, langs: tuple[str, ...], config: Config, options, output) -> bytes:
+    """One edition in one format; ``langs`` are the document's published languages (switcher)."""
     if fmt == "html":
-        return render_web(edition, editions, config, options).encode("utf-8")
+        return render_web(edition, langs, config, options).encode("utf-8")
     if fmt == "pdf":
         return render_pdf(edition, config, options, output)
     if fmt == "print.pdf":
@@ -62,12 +46,12 @@ def _linked_formats(doc, config: Config, options) -> tuple[str, ...]:
                  if f in chosen or (config.output_dir / doc.lang / f"{doc.slug}.{f}").exists())
 
 
-def render_web(edition, editions, config: Config, options) -> str:
+def render_web(edition, langs: tuple[str, ...], config: Config, options) -> str:
     """The web page of one edition: self-contained (inline CSS, no scripts or web fonts)."""
     from .site import web_context
 
     doc = edition.doc
-    langs = [e.doc.lang for e in editions if e.doc.slug == doc.slug] or [doc.lang]
+    langs = list(langs) or [doc.lang]
     formats = _linked_formats(doc, config, options)
     css = (config.templates_dir / "web" / "site.css").read_text(encoding="utf-8")
     if getattr(options, "draft", False):
@@ -156,4 +140,4 @@ def render_index(editions, outputs, config: Config) -> bytes:
     return html.encode("utf-8")
 
 
-__all__ = ["check_fonts", "render", "render_index", "Path"]
+__all__ = ["render", "render_index"]
