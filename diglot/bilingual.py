@@ -42,8 +42,12 @@ def render_bilingual(kind: str, zh_edition, en_edition, config: Config, options,
     check_pairing(zh_edition.doc, en_edition.doc)
     if kind == "html":
         return render_html(zh_edition, en_edition, config, options).encode("utf-8")
-    if kind in ("pdf", "print.pdf"):
-        return render_pdf(zh_edition, en_edition, config, output, print_shop=kind == "print.pdf")
+    if kind == "pdf":
+        return render_pdf(zh_edition, en_edition, config, output)
+    if kind == "print.pdf":
+        from .printshop import print_shop_pdf
+
+        return print_shop_pdf(render_pdf(zh_edition, en_edition, config, output))
     if kind == "epub":
         return render_epub(zh_edition, en_edition, config)
     raise DiglotError(f"unknown bilingual format {kind!r} (known: {', '.join(KINDS)})")
@@ -293,8 +297,8 @@ def _clreq(lang: str):
     return lambda text: Markup(typeset(str(escape(text)), lang)[0])
 
 
-def render_pdf(zh_edition, en_edition, config: Config, output, *, print_shop: bool = False) -> bytes:
-    """The bilingual PDF (PDF/UA-1 tagged); ``print_shop`` adds bleed and crop marks."""
+def render_pdf(zh_edition, en_edition, config: Config, output) -> bytes:
+    """The bilingual PDF (PDF/UA-1 tagged)."""
     from .fonts import FACES
     from .pdf import write_pdf
     from .publish import _check_print_fonts
@@ -305,8 +309,7 @@ def render_pdf(zh_edition, en_edition, config: Config, output, *, print_shop: bo
     _check_print_fonts(html, zh_edition.doc)
     env = _environment(config, zh_edition)
     body = BodyStyle(ZH_SIZE, PITCH / ZH_SIZE, NOTE_SIZE)
-    page_css = render_template(env, "print/page.css.j2", config.templates_dir, area=cols.area, body=body,
-                               print_shop=print_shop)
+    page_css = render_template(env, "print/page.css.j2", config.templates_dir, area=cols.area, body=body)
     column_css = render_template(env, "bilingual/columns.css.j2", config.templates_dir, cols=cols,
                                  zh_size=ZH_SIZE, en_size=EN_SIZE, note_size=NOTE_SIZE,
                                  zh_serif=FACES[zh_edition.doc.lang][0].family,

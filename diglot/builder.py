@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -31,7 +31,7 @@ log = logging.getLogger("diglot.build")
 UI_DOMAIN = "ui"
 #: kind → format option that selects it. print.pdf and vertical.epub are variants.
 KINDS = {"html": "html", "pdf": "pdf", "print.pdf": "pdf", "epub": "epub", "vertical.epub": "epub"}
-ENGINE_PACKAGES = ("weasyprint", "pypandoc-binary", "opencc", "babel", "jinja2", "markdown-it-py", "pydyf")
+ENGINE_PACKAGES = ("weasyprint", "pypandoc-binary", "opencc", "babel", "jinja2", "markdown-it-py", "pydyf", "pikepdf")
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,8 @@ class Job:
     rel: str  # output path relative to output/
     langs: tuple[str, ...]  # published languages of the document (language switcher)
     fingerprint: str = ""
+    #: Outputs made from this one's bytes in the same run: the print-shop PDF from the reading PDF.
+    derived: tuple["Job", ...] = ()
 
 
 @dataclass
@@ -399,11 +401,14 @@ def _time_limit(seconds: int, job: Job):
         signal.signal(signal.SIGALRM, previous)
 
 
-def run_job(config: Config, options: BuildOptions, job: Job) -> JobResult:
-    """Render one output in memory, within the time limit. Runs in a worker process or on Dask."""
+def run_job(config: Config, options: BuildOptions, job: Job) -> list[JobResult]:
+    """Render one output in memory, and those derived from it, within the time limit.
+
+    Runs in a worker process or on Dask."""
     try:
         with _time_limit(JOB_SECONDS, job):
-            return _render_job(config, options, job)
+            result = _render_job(config, options, job)
+            return [result] + [_derive(result, other) for other in job.derived]
     except MemoryError:
         raise DiglotError(f"{job.rel}: rendering needed more than {JOB_MEMORY >> 30} GiB of memory") from None
     except RecursionError:
@@ -428,6 +433,33 @@ def _render_job(config: Config, options: BuildOptions, job: Job) -> JobResult:
     else:
         data = publish.render(job.kind, editions[0], job.langs, config, options, sink)
     return JobResult(job, data, time.perf_counter() - started, tuple(sink.warnings))
+
+
+def _derive(result: JobResult, job: Job) -> JobResult:
+    """An output made from another's bytes instead of a second render (see fold_derived)."""
+    from .printshop import print_shop_pdf
+
+    if job.kind != "print.pdf" or result.job.kind != "pdf":
+        raise DiglotError(f"{job.rel}: cannot be made from {result.job.rel}")
+    started = time.perf_counter()
+    return JobResult(job, print_shop_pdf(result.data), time.perf_counter() - started, ())
+
+
+def fold_derived(jobs: list[Job]) -> list[Job]:
+    """A stale print-shop PDF whose reading PDF is also stale is made from it, in the same job."""
+    by_key = {(j.slug, j.lang, j.kind): j for j in jobs}
+    folded, derived = [], set()
+    for job in jobs:
+        if job.kind == "print.pdf" and (job.slug, job.lang, "pdf") in by_key:
+            derived.add(job)
+    for job in jobs:
+        if job in derived:
+            continue
+        if job.kind == "pdf":
+            extra = tuple(j for j in derived if (j.slug, j.lang) == (job.slug, job.lang))
+            job = replace(job, derived=extra) if extra else job
+        folded.append(job)
+    return folded
 
 
 def _check_coverage(editions: list[Edition]) -> None:
@@ -459,16 +491,57 @@ def _warm_worker() -> None:
     pdf.warm_up()
 
 
-def _init_worker(warm: bool, parent: int) -> None:
-    import ctypes
-    import resource
+#: Imported once by the server workers are forked from, not by every worker: WeasyPrint
+#: alone takes about a second to import (its cffi declarations, fontTools).
+WORKER_PRELOAD = ["weasyprint", "pikepdf", "diglot.pdf", "diglot.publish", "diglot.bilingual", "diglot.printshop"]
 
-    # Die with the build: a parent killed by SIGKILL (or the OOM killer) must not leave
-    # workers behind holding memory. PR_SET_PDEATHSIG = 1; then check we were not orphaned already.
-    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
-    if os.getppid() != parent:
+
+def _worker_context(pdf: bool):
+    """Workers fork from multiprocessing's fork server, which imports the engines once.
+
+    start_workers() launches that server as soon as a build knows it has work, so the
+    import runs on another core while this process reads and plans."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("forkserver")
+    if pdf:
+        context.set_forkserver_preload(WORKER_PRELOAD)
+    return context
+
+
+def start_workers(config: Config, options: BuildOptions) -> None:
+    """Start the worker fork server now (it imports WeasyPrint meanwhile) if PDFs may be built."""
+    from multiprocessing import forkserver
+
+    if options.executor == "local" and "pdf" in (options.formats or config.formats):
+        _worker_context(pdf=True)
+        forkserver.ensure_running()
+
+
+def _die_with(build: int) -> None:
+    """Exit as soon as the build process is gone (SIGKILL, the OOM killer): a worker must not
+    outlive it holding memory. Workers are the fork server's children, not the build's, so
+    PR_SET_PDEATHSIG alone would not do; a pidfd on the build wakes a watchdog thread."""
+    import ctypes
+    import select
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: with the fork server
+    try:
+        handle = os.pidfd_open(build)
+    except ProcessLookupError:
         os._exit(1)
 
+    def watch() -> None:
+        select.select([handle], [], [])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="diglot-watchdog", daemon=True).start()
+
+
+def _init_worker(warm: bool, build: int) -> None:
+    import resource
+
+    _die_with(build)
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     limit = JOB_MEMORY if hard == resource.RLIM_INFINITY else min(JOB_MEMORY, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
@@ -484,7 +557,7 @@ def _order(jobs: list[Job]) -> list[Job]:
 
 def execute(config: Config, options: BuildOptions, jobs: list[Job], on_done: Callable[[JobResult], None]) -> None:
     """Run ``jobs`` with the chosen executor, handing each result to ``on_done`` as it arrives."""
-    jobs = _order(jobs)
+    jobs = _order(fold_derived(jobs))
     if options.executor == "dask":
         from .distributed import run_on_dask
 
@@ -500,7 +573,8 @@ def _run_in_pool(config, options, jobs, on_done, workers: int) -> None:
 
     # Worker processes even for -j 1: the memory limit applies to them, never to this process.
     warm = any(j.kind.endswith("pdf") for j in jobs)
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(warm, os.getpid())) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context(warm), initializer=_init_worker,
+                             initargs=(warm, os.getpid())) as pool:
         pending = {pool.submit(run_job, config, options, job) for job in jobs}
         while pending:
             done, pending = wait(pending, return_when=FIRST_EXCEPTION)
@@ -513,7 +587,8 @@ def _run_in_pool(config, options, jobs, on_done, workers: int) -> None:
                         raise DiglotError("a build worker died (killed, or out of memory); outputs already "
                                           "written are whole, run the build again") from None
                     raise error
-                on_done(future.result())
+                for result in future.result():
+                    on_done(result)
 
 
 # --- the build ----------------------------------------------------------------------
@@ -534,6 +609,7 @@ def build(config: Config, options: BuildOptions = BuildOptions(),
         inputs = manifest.snapshot_inputs(config.root)  # before reading: edits during the build count next time
         if not options.force and manifest.unchanged(config.root, key):
             return _nothing_to_do(manifest, output_dir, report)
+        start_workers(config, options)
         if options.strict:
             _check_catalogues(config)
         check_templates(config)

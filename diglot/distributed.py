@@ -31,7 +31,8 @@ def run_on_dask(config, options, jobs, on_done: Callable) -> None:
             client.run(_warm_worker)
         futures = [client.submit(run_job, config, options, job, pure=False) for job in jobs]
         for future in as_completed(futures):
-            on_done(future.result())
+            for result in future.result():
+                on_done(result)
     finally:
         client.close()
         if cluster is not None:

@@ -62,26 +62,27 @@ def render_web(edition, langs: tuple[str, ...], config: Config, options) -> str:
 
 def render_pdf(edition, config: Config, options, output) -> bytes:
     """The reading PDF: the chosen paper, tagged (PDF/UA-1)."""
-    return _render_book(edition, config, output, print_shop=False)
+    return _render_book(edition, config, output)
 
 
 def render_print_pdf(edition, config: Config, options, output) -> bytes:
-    """The print-shop PDF: 3 mm bleed and crop marks; TrimBox is the chosen paper."""
-    return _render_book(edition, config, output, print_shop=True)
+    """The print-shop PDF: the reading PDF with 3 mm bleed and crop marks; TrimBox is the chosen paper."""
+    from .printshop import print_shop_pdf
+
+    return print_shop_pdf(render_pdf(edition, config, options, output))
 
 
-def _render_book(edition, config: Config, output, *, print_shop: bool) -> bytes:
+def _render_book(edition, config: Config, output) -> bytes:
     from .typography import body_style, type_area
 
     doc = edition.doc
     env = _environment(config, edition.ui)
     area = type_area(config.paper)
-    context = page_context(doc, "print", paper=config.paper, area=area, print_shop=print_shop,
-                           clreq=_clreq_filter(doc.lang))
+    context = page_context(doc, "print", paper=config.paper, area=area, clreq=_clreq_filter(doc.lang))
     html = render_template(env, "print/book.html.j2", config.templates_dir, **context)
     _check_print_fonts(html, doc)
     page_css = render_template(env, "print/page.css.j2", config.templates_dir, area=area,
-                               body=body_style(doc.lang, area), print_shop=print_shop)
+                               body=body_style(doc.lang, area))
     sheets = [config.templates_dir / "print" / "book.css"]
     data, refused = write_pdf(html, sheets, config.source_dir, [config.source_dir, config.templates_dir],
                               css_strings=(page_css,), variant=config.pdf_variant)

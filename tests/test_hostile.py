@@ -740,26 +740,40 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _descendants(pid: int) -> list[int]:
+    found, queue = [], [pid]
+    while queue:
+        children = _children(queue.pop())
+        found += children
+        queue += children
+    return found
+
+
+def _workers(build: int) -> list[int]:
+    """The build's worker processes: forked from the fork server the build starts, so its grandchildren."""
+    return [pid for child in _children(build) for pid in _children(child)]
+
+
 @pytest.fixture
 def killed_build(built_copy):
-    """A --force build whose main process got SIGKILL once its workers ran; yields (root, worker pids)."""
+    """A --force build whose main process got SIGKILL once its workers ran; yields (root, the pids of every
+    process the build had started: fork server, workers, multiprocessing's resource tracker)."""
     process = subprocess.Popen([sys.executable, str(Path(__file__).parents[1] / "build.py"), "-C", str(built_copy),
                                 "-q", "--force", "-j", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    workers: list[int] = []
+    started: list[int] = []
     try:
         deadline = time.monotonic() + 60
-        while len(workers) < 2 and time.monotonic() < deadline and process.poll() is None:
+        while len(_workers(process.pid)) < 2 and time.monotonic() < deadline and process.poll() is None:
             time.sleep(0.1)
-            workers = _children(process.pid)
-        assert len(workers) == 2, "the build did not start its two workers"
+        assert len(_workers(process.pid)) == 2, "the build did not start its two workers"
         time.sleep(1.5)  # both are rendering PDFs now
         assert process.poll() is None, "the build ended before it could be killed"
-        workers = _children(process.pid)
+        started = _descendants(process.pid)
         process.send_signal(signal.SIGKILL)  # the OOM killer kills one process, not its group
         process.wait()
-        yield built_copy, workers
+        yield built_copy, started
     finally:
-        for pid in workers:  # processes this test started
+        for pid in started:  # processes this test started
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
 
@@ -774,11 +788,13 @@ def test_12_a_build_after_a_killed_build_is_not_locked_out(killed_build, trap):
 
 
 def test_12_workers_do_not_outlive_a_killed_build(killed_build):
-    _root, workers = killed_build
+    _root, started = killed_build
+    assert len(started) >= 3, started  # the fork server and two workers at least
     deadline = time.monotonic() + 10  # a worker mid-job finishes its page or dies
-    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+    while any(_alive(pid) for pid in started) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not any(_alive(pid) for pid in workers), "orphaned build workers keep running after the build died"
+    survivors = [pid for pid in started if _alive(pid)]
+    assert not survivors, f"processes of the build keep running after it died: {survivors}"
 
 
 # 13. Two builds at once: the second refuses with a message.

@@ -325,23 +325,12 @@ def test_squeezed_punctuation_is_half_width(print_build):
     assert widths and all(0.45 <= w <= 0.65 for w in widths)
 
 
-def test_print_shop_variant_boxes(print_build, tmp_path):
-    """TrimBox = A4, bleed 3 mm on each side: output/<lang>/<slug>.print.pdf, or render_print_pdf()."""
-    path = print_build / "zh-Hans" / f"{SLUG}.print.pdf"
-    if not path.is_file():  # the build does not list the print-shop job yet: render it here
-        from diglot.builder import BuildOptions, BuildReport, prepare
-        from diglot.config import load_config
-        from diglot.publish import render_print_pdf
-
-        config = load_config(print_build.parent)
-        edition = prepare(config, BuildOptions(languages=("zh-Hans",)), BuildReport())[0]
-
-        class Sink:
-            warnings: list[str] = []
-
-        path = tmp_path / f"{SLUG}.print.pdf"
-        path.write_bytes(render_print_pdf(edition, config, BuildOptions(), Sink()))
-    boxes = _page_boxes(path)
+@pytest.mark.parametrize("lang", LANGS)
+def test_print_shop_variant(print_build, lang):
+    """output/<lang>/<slug>.print.pdf: TrimBox = A4, 3 mm bleed on each side, crop marks in the bleed at
+    the trim lines, and the reading PDF's pages unchanged: same page count, same text on each page."""
+    reading, shop = pdf_of(print_build, lang), pdf_of(print_build, lang, "print.pdf")
+    boxes = _page_boxes(shop)
     trim, bleed, media = boxes["TrimBox"], boxes["BleedBox"], boxes["MediaBox"]
     assert trim[2] - trim[0] == pytest.approx(595.28, abs=0.5)
     assert trim[3] - trim[1] == pytest.approx(841.89, abs=0.5)
@@ -349,6 +338,44 @@ def test_print_shop_variant_boxes(print_build, tmp_path):
     for box in (bleed, media):
         assert trim[0] - box[0] == pytest.approx(bleed_pt, abs=0.5)
         assert box[2] - trim[2] == pytest.approx(bleed_pt, abs=0.5)
+        assert trim[1] - box[1] == pytest.approx(bleed_pt, abs=0.5)
+        assert box[3] - trim[3] == pytest.approx(bleed_pt, abs=0.5)
+
+    pages = int(re.search(r"Pages:\s+(\d+)", run("pdfinfo", str(shop))).group(1))
+    assert pages == int(re.search(r"Pages:\s+(\d+)", run("pdfinfo", str(reading))).group(1))
+    for page in range(1, pages + 1):
+        text = [run("pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-") for pdf in (shop, reading)]
+        assert text[0] == text[1], f"page {page} differs from the reading PDF"
+
+    with pdfplumber.open(shop) as pdf:
+        for page in pdf.pages:
+            # In PDF coordinates: pdfplumber gives x as is and y shifted by the MediaBox's negative origin.
+            segments = [(line["x0"], line["y0"] - page.bbox[1], line["x1"], line["y1"] - page.bbox[1])
+                        for line in page.lines]
+            marks = [seg for seg in segments if not (trim[0] - 0.1 <= min(seg[0], seg[2]) <= max(seg[0], seg[2])
+                                                     <= trim[2] + 0.1 and trim[1] - 0.1 <= min(seg[1], seg[3])
+                                                     <= max(seg[1], seg[3]) <= trim[3] + 0.1)]
+            assert len(marks) == 8, f"page {page.page_number}: {len(marks)} lines in the bleed, 8 crop marks expected"
+            for ax, ay, bx, by in marks:  # each continues a trim line outside the page, within the bleed
+                vertical = ax == pytest.approx(bx) and any(ax == pytest.approx(x, abs=0.1) for x in trim[::2])
+                horizontal = ay == pytest.approx(by) and any(ay == pytest.approx(y, abs=0.1) for y in trim[1::2])
+                assert vertical or horizontal, (ax, ay, bx, by)
+                assert all(media[0] - 0.1 <= x <= media[2] + 0.1 for x in (ax, bx))
+                assert all(media[1] - 0.1 <= y <= media[3] + 0.1 for y in (ay, by))
+
+
+def test_print_shop_marks_are_artifacts_outside_the_structure(print_build):
+    """PDF/UA: the crop marks are marked content of type Artifact, so no reader announces them."""
+    import pikepdf
+
+    with pikepdf.open(pdf_of(print_build, "zh-Hans", "print.pdf")) as pdf:
+        assert "/StructTreeRoot" in pdf.Root and pdf.Root.MarkInfo.Marked
+        for page in pdf.pages:
+            operators = [str(instruction.operator) for instruction in pikepdf.parse_content_stream(page)]
+            tail = operators[len(operators) - operators[::-1].index("BDC") - 1:]
+            assert tail[-2:] == ["EMC", "Q"] and "S" in tail  # the marks: stroked inside the last BDC … EMC
+            bdc = [i for i in pikepdf.parse_content_stream(page) if str(i.operator) == "BDC"][-1]
+            assert str(bdc.operands[0]) == "/Artifact"
 
 
 def _page_boxes(path: Path) -> dict[str, list[float]]:
