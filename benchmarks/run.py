@@ -37,14 +37,21 @@ def copy_project(dest: Path) -> Path:
     return dest
 
 
-def timed(cmd: list[str], cwd: Path | None = None) -> float:
+def timed(cmd: list[str], cwd: Path | None = None, report: dict | None = None) -> float:
+    """Wall-clock seconds of ``cmd``; with ``report``, fill it with the per-output seconds the build printed."""
     started = time.perf_counter()
-    subprocess.run(cmd, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - started
+    run = subprocess.run(cmd, cwd=cwd, check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    seconds = time.perf_counter() - started
+    if report is not None:
+        # The closing table, one line per rebuilt output: "  output/<rel>  46 KB  0.52s".
+        for match in re.finditer(r"^\s+output/(\S+)\s.*\s([\d.]+)s$", run.stdout, re.M):
+            report[match.group(1)] = float(match.group(2))
+    return seconds
 
 
-def diglot(project: Path, *args: str) -> float:
-    return timed([PYTHON, str(REPO / "build.py"), "-C", str(project), "-q", *args])
+def diglot(project: Path, *args: str, report: dict | None = None) -> float:
+    quiet = [] if report is not None else ["-q"]
+    return timed([PYTHON, str(REPO / "build.py"), "-C", str(project), *quiet, *args], report=report)
 
 
 def raw_tools_commands(project: Path, work: Path) -> dict[tuple[str, str], list[str]]:
@@ -186,7 +193,8 @@ def main() -> int:
         one = diglot(project)
         after = mtimes(project)
         rebuilt = sorted(k for k in after if after[k] != before.get(k))
-        j1 = diglot(project, "--force", "-j", "1")
+        work: dict[str, float] = {}  # output → seconds of rendering in its worker, -j 1
+        j1 = diglot(project, "--force", "-j", "1", report=work)
         j2 = diglot(project, "--force", "-j", "2")
         rows += [
             (f"cold build ({len(built)} outputs) / raw tools in sequence", cold, raw, 0.4),
@@ -209,8 +217,12 @@ def main() -> int:
         print(f"{name:<46} {value:>9.3f} {reference:>10.3f} {ratio:>7.3f} {goal:>6.2f}  {verdict}")
         results.append({"figure": name, "value": value, "reference": reference, "ratio": ratio, "goal": goal})
     print(f"outputs rebuilt after one English msgstr changed: {', '.join(rebuilt)}")
+    # However fast the engine, the English rebuild cannot cost less than its share of the rendering work.
+    share = sum(work.get(rel, 0.0) for rel in rebuilt) / sum(work.values()) if work else float("nan")
+    print(f"their share of the cold build's rendering work (-j 1, per-output seconds): {share:.2f}")
     if args.json:
-        args.json.write_text(json.dumps({"results": results, "rebuilt": rebuilt}, indent=1))
+        args.json.write_text(json.dumps({"results": results, "rebuilt": rebuilt, "work": work,
+                                         "rebuilt_work_share": share}, indent=1))
     return 0
 
 
