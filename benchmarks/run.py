@@ -16,7 +16,6 @@ import argparse
 import json
 import platform
 import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -164,15 +163,51 @@ def synthetic_corpus(root: Path, n: int) -> Path:
     return project
 
 
-def children_peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+def _descendants(pid: int) -> list[int]:
+    found, queue = [], [pid]
+    while queue:
+        for task in Path(f"/proc/{queue.pop()}/task").glob("*"):
+            try:
+                children = [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            found += children
+            queue += children
+    return found
+
+
+def _peak_rss_kb(pid: int) -> int:
+    """VmHWM: the process's resident-set high-water mark so far."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.M)
+    return int(match.group(1)) if match else 0
+
+
+def timed_with_worker_memory(cmd: list[str]) -> tuple[float, float]:
+    """Wall-clock seconds of ``cmd`` and the largest peak RSS (MB) of any process it started
+    (the build's workers and their fork server), sampled from /proc while it runs."""
+    started = time.perf_counter()
+    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peaks: dict[int, int] = {}
+    while process.poll() is None:
+        for pid in _descendants(process.pid):
+            peaks[pid] = max(peaks.get(pid, 0), _peak_rss_kb(pid))
+        time.sleep(0.05)
+    seconds = time.perf_counter() - started
+    if process.returncode:
+        raise subprocess.CalledProcessError(process.returncode, cmd)
+    return seconds, max(peaks.values(), default=0) / 1024
 
 
 def corpus_figures(root: Path, n: int, formats: list[str]) -> tuple[float, float]:
     project = synthetic_corpus(root, n)
     args = [a for f in formats for a in ("--format", f)]
-    seconds = diglot(project, "-j", "2", *args)
-    return seconds / n, children_peak_rss_mb()
+    seconds, memory = timed_with_worker_memory([PYTHON, str(REPO / "build.py"), "-C", str(project), "-q",
+                                                "-j", "2", *args])
+    return seconds / n, memory
 
 
 def main() -> int:
