@@ -576,6 +576,28 @@ def pdf_fonts(path: Path) -> list[PdfFont]:
     return fonts
 
 
+def _all_faces():
+    from diglot.fonts import FACES
+
+    return sorted({face for faces in FACES.values() for face in faces}, key=lambda face: face.family)
+
+
+@pytest.mark.parametrize("face", _all_faces(), ids=lambda face: face.family)
+def test_font_coverage_is_what_the_font_file_maps(face):
+    """The coverage check reads fontconfig's charset: it must be the code points the font's cmap maps
+    (control characters aside: fontconfig leaves out U+0000 and U+000D, which are never drawn)."""
+    import unicodedata
+
+    from fontTools.ttLib import TTFont
+
+    from diglot import fonts
+
+    path, index = fonts._font_file(face.family)
+    cmap = TTFont(path, fontNumber=index, lazy=True).getBestCmap()
+    printable = frozenset(c for c in cmap if unicodedata.category(chr(c)) != "Cc")
+    assert {c for c in fonts.coverage(face.family) if unicodedata.category(chr(c)) != "Cc"} == printable
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_pdf_fonts_are_embedded_subsets(built_project, lang):
     fonts = pdf_fonts(edition_file(built_project, lang, "pdf"))
