@@ -373,6 +373,39 @@ def test_pdf_title_page_contents_and_running_heads(built, project, zh_lang):
 
 
 @pytest.mark.parametrize("zh_lang", CHINESE)
+def test_pdf_contents_leaders_end_in_the_right_page_numbers(built, project, zh_lang):
+    """Each contents entry ends, after a dotted leader, in the page its section starts on, and
+    the numbers stand flush with the right edge of the type area."""
+    import pdfplumber
+
+    from diglot.bilingual import columns
+
+    zh_ed, en_ed = editions(project, zh_lang)
+    path = built[zh_lang, "pdf"]
+    pages = page_texts(path)
+    contents = next(n for n, text in enumerate(pages, start=1) if "目录" in text or "目錄" in text)
+    starts, cursor = [], contents + 1
+    for node in (n for n in zh_ed.doc.body if n.kind == "heading" and n.level == 1):
+        cursor = locate(pages, expected(en_ed.doc.segment(node.segment).text), cursor, 40)
+        assert cursor, node.segment
+        starts.append(cursor)
+    with pdfplumber.open(path) as pdf:
+        lines: dict[int, list[dict]] = {}
+        for char in pdf.pages[contents - 1].chars:
+            lines.setdefault(round(char["bottom"]), []).append(char)
+    entries = []
+    for bottom in sorted(lines):
+        chars = sorted(lines[bottom], key=lambda c: c["x0"])
+        match = re.search(r"\.{3,}\s*(\d+)$", "".join(c["text"] for c in chars))
+        if match:
+            entries.append((int(match.group(1)), chars[-1]["x1"]))
+    assert [number for number, _ in entries] == starts
+    area = columns("A4").area
+    for _, right in entries:
+        assert right == pytest.approx(area.inside + area.width, abs=1.5)
+
+
+@pytest.mark.parametrize("zh_lang", CHINESE)
 def test_pdf_notes_of_both_languages_at_the_foot_of_their_page(built, project, zh_lang):
     zh_ed, en_ed = editions(project, zh_lang)
     pages = page_texts(built[zh_lang, "pdf"])
