@@ -5,9 +5,10 @@
 
 Works in a temporary copy of the project; never touches output/. Goals
 (issue "Build engine"): cold ≤ 0.4 × raw tools in sequence; no-op ≤ 0.05 ×
-cold; one English msgstr changed ≤ 0.5 × cold with only English outputs
-rebuilt; -j 2 ≤ 0.65 × -j 1; time per document flat within 15 % from N=5 to
-N=50 documents, and peak memory per worker flat.
+cold; one English msgstr changed ≤ 0.5 × cold with only English and bilingual
+outputs rebuilt; -j 2 ≤ 0.65 × -j 1; time per document flat within 15 % from
+N=5 to N=50 documents, and peak memory per worker flat. Timings are the best of
+REPEAT runs, references and figures alike.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 REPO = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
@@ -130,11 +132,20 @@ def edition_and_kind(rel: str) -> tuple[str, str]:
     return folder, kind
 
 
+#: Every timing is the best of this many runs, the references as much as the figures:
+#: the machines are shared, and a neighbour's load only ever adds time.
+REPEAT = 3
+
+
+def best(measure: Callable[[], float]) -> float:
+    return min(measure() for _ in range(REPEAT))
+
+
 def measure_raw(project: Path, outputs: list[str]) -> float:
-    """The raw tools in sequence, one fresh run per output the cold build made."""
+    """The raw tools in sequence, one fresh run per output the cold build made (each the best of REPEAT)."""
     with tempfile.TemporaryDirectory() as tmp:
         commands = raw_tools_commands(project, Path(tmp))
-        return sum(timed(commands[edition_and_kind(rel)]) for rel in sorted(outputs))
+        return sum(best(lambda: timed(commands[edition_and_kind(rel)])) for rel in sorted(outputs))
 
 
 def mtimes(project: Path) -> dict[str, int]:
@@ -143,10 +154,15 @@ def mtimes(project: Path) -> dict[str, int]:
             and ".diglot" not in p.parts}
 
 
-def change_one_english_msgstr(project: Path) -> None:
+ENGLISH_VARIANTS = ("Overarching Messages", "General Messages", "Overall Messages")
+
+
+def change_one_english_msgstr(project: Path, attempt: int = 0) -> None:
+    """A translator's edit of one msgstr (each attempt a different wording of the same message)."""
     po = project / "translations/en/LC_MESSAGES" / f"{SLUG}.po"
     text = po.read_text(encoding="utf-8")
-    po.write_text(text.replace('msgstr "Overarching Messages"', 'msgstr "General Messages"', 1), encoding="utf-8")
+    old, new = ENGLISH_VARIANTS[attempt % 3], ENGLISH_VARIANTS[(attempt + 1) % 3]
+    po.write_text(text.replace(f'msgstr "{old}"', f'msgstr "{new}"', 1), encoding="utf-8")
 
 
 def synthetic_corpus(root: Path, n: int) -> Path:
@@ -219,18 +235,22 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="diglot-bench-") as tmp:
         root = Path(tmp)
         project = copy_project(root / "project")
-        cold = diglot(project, "--force")
+        cold = best(lambda: diglot(project, "--force"))  # the first run starts from nothing
         built = [rel for rel in mtimes(project) if rel != "index.html"]
         raw = measure_raw(project, built)
-        noop = min(diglot(project) for _ in range(3))  # best of three: the machine is shared
+        noop = best(lambda: diglot(project))
         before = mtimes(project)
         change_one_english_msgstr(project)
-        one = diglot(project)
+        changes = [diglot(project)]
         after = mtimes(project)
         rebuilt = sorted(k for k in after if after[k] != before.get(k))
+        for attempt in range(1, REPEAT):
+            change_one_english_msgstr(project, attempt)
+            changes.append(diglot(project))
+        one = min(changes)
         work: dict[str, float] = {}  # output → seconds of rendering in its worker, -j 1
-        j1 = diglot(project, "--force", "-j", "1", report=work)
-        j2 = diglot(project, "--force", "-j", "2")
+        j1 = best(lambda: diglot(project, "--force", "-j", "1", report=work))
+        j2 = best(lambda: diglot(project, "--force", "-j", "2"))
         rows += [
             (f"cold build ({len(built)} outputs) / raw tools in sequence", cold, raw, 0.4),
             ("no-op build / cold build", noop, cold, 0.05),
