@@ -182,7 +182,11 @@ def synthetic_corpus(root: Path, n: int) -> Path:
 def _descendants(pid: int) -> list[int]:
     found, queue = [], [pid]
     while queue:
-        for task in Path(f"/proc/{queue.pop()}/task").glob("*"):
+        try:
+            tasks = list(Path(f"/proc/{queue.pop()}/task").iterdir())
+        except OSError:  # it has just exited
+            continue
+        for task in tasks:
             try:
                 children = [int(c) for c in (task / "children").read_text().split()]
             except OSError:
