@@ -78,7 +78,6 @@ def raw_tools_commands(project: Path, work: Path) -> dict[tuple[str, str], list[
         stem = work / f"{lang}-{doc.slug}"
         sink = Output(stem.with_suffix(".pdf"), lang, "pdf")
         commands[(lang, "pdf")] = _weasyprint(lambda: publish.render_pdf(edition, config, None, sink), stem)
-        env.autoescape = False
         markdown = render_template(env, "epub/book.md.j2", config.templates_dir, **epub_context(doc))
         stem.with_suffix(".md").write_text(markdown, encoding="utf-8")
         commands[(lang, "epub")] = [pandoc, "-f", READER, "-t", "epub3", "--metadata", f"title={doc.slug}",

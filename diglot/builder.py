@@ -14,6 +14,7 @@ import signal
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -322,14 +323,22 @@ def job_languages(job: Job) -> tuple[str, ...]:
 
 # --- running ----------------------------------------------------------------------
 
-_CACHE: dict[tuple, object] = {}
+#: Parsed inputs a worker keeps: a few documents' worth (source, editions, UI), the most
+#: recently used. Jobs run document by document (_order), so a document is parsed once per
+#: worker, and a worker's memory stays flat however many documents the build has.
+_CACHE: OrderedDict[tuple, object] = OrderedDict()
+CACHE_ENTRIES = 24
 
 
 def _cached(key: tuple, make: Callable[[], object]):
     """Per-process memo for parsed inputs; keys include the files' stats, so edits invalidate."""
-    if key not in _CACHE:
-        _CACHE[key] = make()
-    return _CACHE[key]
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key]
+    value = _CACHE[key] = make()
+    while len(_CACHE) > CACHE_ENTRIES:
+        _CACHE.popitem(last=False)
+    return value
 
 
 def _ui_cached(config: Config) -> dict[str, object]:
@@ -530,12 +539,28 @@ def _die_with(build: int) -> None:
         handle = os.pidfd_open(build)
     except ProcessLookupError:
         os._exit(1)
+    except OSError:  # a kernel before 5.3: look every half second instead
+        handle = None
 
     def watch() -> None:
-        select.select([handle], [], [])
+        if handle is not None:
+            select.select([handle], [], [])
+        else:
+            while _alive(build):
+                time.sleep(0.5)
         os._exit(1)
 
     threading.Thread(target=watch, name="diglot-watchdog", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _init_worker(warm: bool, build: int) -> None:
@@ -550,9 +575,10 @@ def _init_worker(warm: bool, build: int) -> None:
 
 
 def _order(jobs: list[Job]) -> list[Job]:
-    # Longest first: PDFs, then EPUBs, then web pages; keeps workers busy to the end.
+    # Document by document (a worker's parsed inputs stay few, see _cached); within one, longest
+    # first: PDFs, then EPUBs, then web pages, so the workers stay busy to the end.
     weight = {"pdf": 0, "epub": 1, "html": 2}
-    return sorted(jobs, key=lambda j: (weight.get(j.kind.rsplit(".", 1)[-1], 3), j.rel))
+    return sorted(jobs, key=lambda j: (j.slug, weight.get(j.kind.rsplit(".", 1)[-1], 3), j.rel))
 
 
 def execute(config: Config, options: BuildOptions, jobs: list[Job], on_done: Callable[[JobResult], None]) -> None:
