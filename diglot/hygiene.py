@@ -9,6 +9,7 @@ fullwidth punctuation (，：；！？（）) into ASCII, which Chinese text nee
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -29,12 +30,16 @@ def _ideograph_for(char: str) -> str:
     return mapped if len(mapped) == 1 else char
 
 
+#: One character of those blocks (every input is scanned: a regular expression, not a loop in Python).
+_RADICAL = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in RADICAL_BLOCKS) + "]")
+
+
 def clean_text(text: str) -> str:
     """Map radical code points to unified ideographs; change nothing else."""
-    if not any(is_radical(c) for c in text):
+    if not _RADICAL.search(text):
         return text
-    return "".join(_ideograph_for(c) if is_radical(c) else c for c in text)
+    return _RADICAL.sub(lambda match: _ideograph_for(match.group()), text)
 
 
 def count_radicals(text: str) -> int:
-    return sum(1 for c in text if is_radical(c))
+    return len(_RADICAL.findall(text))
