@@ -8,8 +8,10 @@ or on a Dask cluster), and writes each result atomically as it arrives.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
+import resource
 import signal
 import threading
 import time
@@ -78,6 +80,7 @@ class BuildReport:
     skipped: dict[str, str] = field(default_factory=dict)  # "slug lang" → reason
     withdrawn: list[str] = field(default_factory=list)  # outputs removed because their edition was skipped
     up_to_date: bool = False
+    peak_worker_kb: int = 0  # the largest resident set any worker reached (against JOB_MEMORY)
 
     @property
     def rebuilt(self) -> list[Output]:
@@ -383,6 +386,7 @@ class JobResult:
     data: bytes
     seconds: float
     warnings: tuple[str, ...]
+    peak_kb: int = 0  # the worker's peak resident set so far (ru_maxrss)
 
 
 #: Bounds on each engine call (README, "Limits"): a hostile input fails, it never hangs the build.
@@ -416,8 +420,15 @@ def run_job(config: Config, options: BuildOptions, job: Job) -> list[JobResult]:
     Runs in a worker process or on Dask."""
     try:
         with _time_limit(JOB_SECONDS, job):
-            result = _render_job(config, options, job)
-            return [result] + [_derive(result, other) for other in job.derived]
+            results = [_render_job(config, options, job)]
+            results += [_derive(results[0], other) for other in job.derived]
+            if job.kind.endswith("pdf"):
+                # A laid-out book is a large tree of reference cycles, freed only by the cyclic
+                # collector, which runs when it likes: free it now, before the next job allocates
+                # its own, so a worker's peak memory stays that of one book (flat with the corpus).
+                gc.collect()
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            return [replace(result, peak_kb=peak) for result in results]
     except MemoryError:
         raise DiglotError(f"{job.rel}: rendering needed more than {JOB_MEMORY >> 30} GiB of memory") from None
     except RecursionError:
@@ -564,14 +575,13 @@ def _alive(pid: int) -> bool:
 
 
 def _init_worker(warm: bool, build: int) -> None:
-    import resource
-
     _die_with(build)
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     limit = JOB_MEMORY if hard == resource.RLIM_INFINITY else min(JOB_MEMORY, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     if warm:
         _warm_worker()
+    gc.freeze()  # what is loaded now stays: collections after each book look at that book only
 
 
 def _order(jobs: list[Job]) -> list[Job]:
@@ -705,6 +715,7 @@ def _run(config, options, jobs, manifest, report, progress) -> None:
         manifest.record(output_dir, result.job.rel, result.job.fingerprint)
         report.outputs.append(Output(path, result.job.lang, result.job.kind, len(result.data), result.seconds,
                                      list(result.warnings)))
+        report.peak_worker_kb = max(report.peak_worker_kb, result.peak_kb)
         done += 1
         if progress:
             progress(result.job.rel, done, len(stale))

@@ -291,4 +291,5 @@ def _print_report(report, root: Path, seconds: float, verbose: bool) -> None:
     if report.up_to_date:
         print(f"nothing to do: all {len(report.outputs)} outputs are up to date ({seconds:.2f}s)")
     else:
-        print(f"built {len(report.rebuilt)} of {len(report.outputs)} files in {seconds:.1f}s")
+        memory = f"; peak worker memory {report.peak_worker_kb / 1024:,.0f} MB" if report.peak_worker_kb else ""
+        print(f"built {len(report.rebuilt)} of {len(report.outputs)} files in {seconds:.1f}s{memory}")
