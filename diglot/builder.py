@@ -270,6 +270,15 @@ def _fonts_digest(langs) -> str:
     return digest(font_files(langs))
 
 
+def _fonts_used(config: Config, options: BuildOptions) -> dict[str, list[int]]:
+    """Font file → stat, for the no-op check: what the PDFs' fingerprints saw (fc-match is cached)."""
+    if "pdf" not in (options.formats or config.formats):
+        return {}
+    from .fonts import font_files
+
+    return {path: stat for path, _index, stat in font_files(tuple(options.languages or config.languages)) if stat}
+
+
 def plan_key(config: Config, options: BuildOptions) -> str:
     """What every output depends on besides the files: configuration and options."""
     return digest(__version__, repr(config.__dict__), options.languages, options.formats, options.draft,
@@ -655,7 +664,8 @@ def build(config: Config, options: BuildOptions = BuildOptions(),
         _write_index(config, jobs, manifest, report)
         if not options.languages and not options.formats:  # a partial build says nothing of the rest
             manifest.forget_missing({j.rel for j in jobs} | {"index.html"})
-        manifest.data.update(plan=key, inputs=inputs, fallbacks=report.fallbacks, skipped=report.skipped)
+        manifest.data.update(plan=key, inputs=inputs, fallbacks=report.fallbacks, skipped=report.skipped,
+                             fonts=_fonts_used(config, options))
         manifest.save()
     return report
 

@@ -58,6 +58,9 @@ def _check_shape(data) -> None:
             raise ValueError("an output entry of the wrong shape")
     if not all(_is_stat(stat) for stat in inputs.values()):
         raise ValueError("an input entry of the wrong shape")
+    fonts = data.get("fonts", {})
+    if not isinstance(fonts, dict) or not all(_is_stat(stat) for stat in fonts.values()):
+        raise ValueError("fonts of the wrong shape")
     for key in ("fallbacks", "skipped"):
         if not isinstance(data.get(key, {}), dict):
             raise ValueError(f"{key} of the wrong type")
@@ -101,10 +104,13 @@ class Manifest:
         return {os.path.relpath(p, root): file_stat(p) for p in input_files(root)}
 
     def unchanged(self, root: Path, plan: str) -> bool:
-        """True when the plan, every input file and every output are as recorded."""
+        """True when the plan, every input file, the font files the PDFs used and every output
+        are as recorded (a font upgraded or removed is looked at again)."""
         if self.data.get("plan") != plan or not self.data["outputs"]:
             return False
         if self.snapshot_inputs(root) != self.data.get("inputs"):
+            return False
+        if any(file_stat(Path(font)) != stat for font, stat in self.data.get("fonts", {}).items()):
             return False
         out = root / "output"
         return all(file_stat(out / rel) == entry.get("stat") for rel, entry in self.data["outputs"].items())

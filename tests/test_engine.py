@@ -55,6 +55,27 @@ def test_nothing_changed_rebuilds_nothing_and_never_imports_weasyprint(engine_pr
     assert outputs(engine_project) == before
 
 
+def test_a_changed_font_file_is_looked_at_again(tmp_path):
+    """The no-op check covers the font files the PDFs were made with: after a font package upgrade
+    (a recorded font file's size or time differs) the build plans again instead of stopping."""
+    project = copy_project(tmp_path)
+    diglot(project, "-q", "--format", "pdf", "--lang", "en")
+    manifest_path = project / "output/.diglot/manifest.json"
+    fonts = json.loads(manifest_path.read_text(encoding="utf-8"))["fonts"]
+    assert any(Path(font).name.startswith("NotoSerif") for font in fonts), fonts
+    assert "nothing to do" in diglot(project, "--format", "pdf", "--lang", "en").stdout
+
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    font = sorted(manifest["fonts"])[0]
+    manifest["fonts"][font] = [1, 1]  # as recorded before the upgrade
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    before = outputs(project)
+    result = diglot(project, "--format", "pdf", "--lang", "en")
+    assert "nothing to do" not in result.stdout, result.stdout
+    assert outputs(project) == before  # the same font file as the outputs were made with: nothing to redo
+    assert "nothing to do" in diglot(project, "--format", "pdf", "--lang", "en").stdout
+
+
 def test_one_english_msgstr_rebuilds_only_english_outputs(engine_project):
     before = outputs(engine_project)
     po = engine_project / "translations/en/LC_MESSAGES" / f"{SLUG}.po"
