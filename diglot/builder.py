@@ -468,27 +468,17 @@ def _derive(result: JobResult, job: Job) -> JobResult:
     """An output made from another's bytes instead of a second render (see fold_derived)."""
     from .printshop import print_shop_pdf
 
-    if job.kind != "print.pdf" or result.job.kind != "pdf":
-        raise DiglotError(f"{job.rel}: cannot be made from {result.job.rel}")
     started = time.perf_counter()
     return JobResult(job, print_shop_pdf(result.data), time.perf_counter() - started, ())
 
 
 def fold_derived(jobs: list[Job]) -> list[Job]:
     """A stale print-shop PDF whose reading PDF is also stale is made from it, in the same job."""
-    by_key = {(j.slug, j.lang, j.kind): j for j in jobs}
-    folded, derived = [], set()
-    for job in jobs:
-        if job.kind == "print.pdf" and (job.slug, job.lang, "pdf") in by_key:
-            derived.add(job)
-    for job in jobs:
-        if job in derived:
-            continue
-        if job.kind == "pdf":
-            extra = tuple(j for j in derived if (j.slug, j.lang) == (job.slug, job.lang))
-            job = replace(job, derived=extra) if extra else job
-        folded.append(job)
-    return folded
+    reading = {(j.slug, j.lang) for j in jobs if j.kind == "pdf"}
+    prints = {(j.slug, j.lang): j for j in jobs if j.kind == "print.pdf" and (j.slug, j.lang) in reading}
+    made_from_others = set(prints.values())
+    return [replace(j, derived=(prints[j.slug, j.lang],)) if j.kind == "pdf" and (j.slug, j.lang) in prints else j
+            for j in jobs if j not in made_from_others]
 
 
 def _check_coverage(editions: list[Edition]) -> None:
@@ -578,8 +568,8 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
-        return True
+    except PermissionError:  # alive, someone else's
+        pass
     return True
 
 

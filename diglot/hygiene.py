@@ -17,9 +17,12 @@ from functools import lru_cache
 RADICAL_BLOCKS = ((0x2F00, 0x2FDF), (0x2E80, 0x2EFF))
 
 
+#: One character of those blocks (every input is scanned: a regular expression, not a loop in Python).
+_RADICAL = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in RADICAL_BLOCKS) + "]")
+
+
 def is_radical(char: str) -> bool:
-    code = ord(char)
-    return any(lo <= code <= hi for lo, hi in RADICAL_BLOCKS)
+    return _RADICAL.fullmatch(char) is not None
 
 
 @lru_cache(maxsize=None)
@@ -28,10 +31,6 @@ def _ideograph_for(char: str) -> str:
     # ideograph (U+2F79 → U+7F51). Radicals without one stay as they are.
     mapped = unicodedata.normalize("NFKC", char)
     return mapped if len(mapped) == 1 else char
-
-
-#: One character of those blocks (every input is scanned: a regular expression, not a loop in Python).
-_RADICAL = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in RADICAL_BLOCKS) + "]")
 
 
 def clean_text(text: str) -> str:
