@@ -20,7 +20,8 @@ from babel.support import Translations
 from .errors import DiglotError
 from .files import atomic_write  # noqa: F401  (re-exported for the workflow)
 from .hygiene import clean_text
-from .model import Document, locale_of
+from .languages import locale_of
+from .model import Document
 from .safety import confined
 
 PO_WIDTH = 76  # what msgmerge and Poedit keep, so our rewrites don't flood diffs

@@ -15,21 +15,17 @@ from .render import render_template
 WIDTH, HEIGHT, MARGIN, TOP = 1600, 2560, 160, 520
 MAX_LINES = 6
 
-FONT_FAMILIES = {
-    "zh-Hans": ("Noto Serif CJK SC", "Source Han Serif SC", "Songti SC", "STSong", "SimSun", "serif"),
-    "zh-Hant": ("Noto Serif CJK TC", "Source Han Serif TC", "Songti TC", "PMingLiU", "MingLiU", "serif"),
-    "en": ("Noto Serif", "Georgia", "Noto Serif CJK SC", "serif"),
-}
 
 # Kinsoku (clreq): characters that may not begin a line, and those that may not end one.
 NO_LINE_START = set("，。、；：？！）」』》〉】〕”’…—·%,.;:?!)]}")
 NO_LINE_END = set("（「『《〈【〔“‘([{")
 
 
-def font_family(lang: str) -> str:
-    """An SVG font-family value: quoted family names, generic family last."""
-    names = FONT_FAMILIES.get(lang, FONT_FAMILIES["en"])
-    return ", ".join(name if name in ("serif", "sans-serif") else f"'{name}'" for name in names)
+def font_family(lang: str, also=()) -> str:
+    """An SVG font-family value: the language's serif face (then those of ``also``), generic last."""
+    from .fonts import css_stack
+
+    return css_stack(lang, "serif", also).replace('"', "'")
 
 
 def char_width(char: str) -> float:
