@@ -9,6 +9,7 @@ justification, the narrower column of a CJK side) comes from the language regist
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Callable
 
 from markupsafe import Markup, escape
@@ -80,6 +81,7 @@ class Side:
     doc: Document
     inline: Callable[[Segment], Markup]  # inline Markdown → HTML for this medium
     untranslated: str  # the fallback marker, in this side's language
+    ui: object = None  # the edition's gettext Translations (labels of tables and figures)
 
     @property
     def lang(self) -> str:
@@ -102,6 +104,14 @@ class Side:
         classes = ["half", self.classes, *extra.split(), *(["fallback"] if self.fallback(seg_id) else [])]
         return Markup(' lang="{}" class="{}"').format(self.lang, " ".join(classes))
 
+    def label(self, kind: str, number: int) -> str:
+        """"Table 3" / "表 3" in this side's language (the templates' own messages)."""
+        message = f"{kind} %(number)s"
+        return (self.ui.gettext(message) if self.ui is not None else message) % {"number": number}
+
+    def plain(self, seg_id: str | None) -> str:
+        return _plain(self.doc.segment(seg_id).text) if seg_id else ""
+
     def text(self, seg_id: str) -> Markup:
         """The segment's inline HTML; a fallback is marked and keeps its own language."""
         seg = self.doc.segment(seg_id)
@@ -118,8 +128,19 @@ def _gettext(ui) -> Callable[[str], Markup]:
 
 
 def _sides(a_edition, b_edition, make_inline: Callable[[Document, str], Callable]) -> list[Side]:
-    return [Side(role, edition.doc, make_inline(edition.doc, role), edition.ui.gettext(UNTRANSLATED))
+    return [Side(role, edition.doc, make_inline(edition.doc, role), edition.ui.gettext(UNTRANSLATED), edition.ui)
             for role, edition in zip(ROLES, (a_edition, b_edition))]
+
+
+def _figure_views(sides: list[Side], media: Callable[[Side, object], str]):
+    """How a figure shows: once with both captions when both sides show the same image, else
+    each side's own image (a language variant) in its column. ``media(side, node)`` → address."""
+
+    def views(node) -> list[tuple[Side, str]]:
+        shown = [(side, media(side, node)) for side in sides]
+        return shown[:1] if len({src for _side, src in shown}) == 1 else shown
+
+    return views
 
 
 def _plain(text: str) -> str:
@@ -156,7 +177,14 @@ def _common_context(a_edition, b_edition, sides: list[Side]) -> dict:
         "notes": [{"label": n.label, "number": numbers.get(n.label, 0),
                    "segments": [c.segment for c in n.children if c.segment]} for n in notes],
         "b_": _gettext(b_edition.ui),
+        "cell_attrs": _cell_attrs,
     }
+
+
+def _cell_attrs(cell) -> Markup:
+    from .render import cell_attrs
+
+    return cell_attrs(cell)
 
 
 def _both(a: Document, b: Document, name: str) -> str:
@@ -217,6 +245,9 @@ def render_html(a_edition, b_edition, config: Config, options=None) -> str:
     formats = getattr(options, "formats", None) or config.formats
     a, pair = a_edition.doc, (a_edition.doc.lang, b_edition.doc.lang)
     context.update(
+        figures=_figure_views(sides, lambda side, node: f"../media/{node.image.for_language(side.lang)}"
+                              if node.image is not None else ""),
+        code=lambda node: node.literal,
         css=Markup(css),
         editions=[(s, language_name(s.lang), f"../{s.lang}/{a.slug}.html") for s in sides],
         downloads=[{"kind": kind, "href": output_name(a.slug, pair, kind).split("/", 1)[1],
@@ -341,7 +372,12 @@ def print_html(a_edition, b_edition, config: Config, cols: Columns) -> str:
     def long(seg_id: str) -> bool:
         return estimated_lines(a_edition.doc.segment(seg_id), b_edition.doc.segment(seg_id), cols, pair) > limit
 
-    context.update(long=long, clreq=_clreq(a_edition.doc.lang))
+    from .typography import code_columns, wrap_code
+
+    columns = code_columns(cols.area.width - 12, 0.9 * cols.a_size, language(a_edition.doc.lang).cjk)
+    context.update(long=long, clreq=_clreq(a_edition.doc.lang), code=lambda node: Markup(wrap_code(node.literal, columns)),
+                   figures=_figure_views(sides, lambda side, node: (config.source_dir / node.image.for_language(
+                       side.lang)).resolve().as_uri() if node.image is not None else ""))
     return _render(config, a_edition, "bilingual/book.html.j2", **context)
 
 
@@ -396,6 +432,13 @@ class MarkdownSide:
     md: Callable[[str], str]
     fallback: Callable[[str], bool]
     classes: str = ""
+    label: Callable[[str, int], str] = lambda kind, number: f"{kind} {number}"
+
+    def cell(self, seg_id: str) -> str:
+        """The side's text of a table cell: | escaped (pipe tables)."""
+        from .render import _escape_cell
+
+        return _escape_cell(self.md(seg_id))
 
     def attrs(self, seg_id: str) -> str:
         """Pandoc attributes of this side's block: {.half .a .cjk lang=zh-Hans}."""
@@ -404,19 +447,23 @@ class MarkdownSide:
         return f"{{.half {names}{extra} lang={self.lang}}}"
 
 
-def epub_markdown(a_edition, b_edition, config: Config) -> str:
-    """Pandoc Markdown of the bilingual e-book: each block of the first language, then the second's."""
+def epub_markdown(a_edition, b_edition, config: Config, media=None) -> str:
+    """Pandoc Markdown of the bilingual e-book: each block of the first language, then the second's.
+    ``media(side, node)`` is the file pandoc embeds for a figure of that side."""
+    from .render import escape_markdown, fenced_code
+
     sides = _sides(a_edition, b_edition, lambda doc, role: lambda seg: Markup(""))
     context = _common_context(a_edition, b_edition, sides)
-    md_sides = [MarkdownSide(s.role, s.lang, _markdown_text(s.doc, s.role, s.untranslated), s.fallback, s.classes)
-                for s in sides]
-    context.update(md_sides=md_sides)
+    md_sides = [MarkdownSide(s.role, s.lang, _markdown_text(s.doc, s.role, s.untranslated), s.fallback, s.classes,
+                             lambda kind, n, side=s: escape_markdown(side.label(kind, n))) for s in sides]
+    context.update(md_sides=md_sides, fenced_code=fenced_code,
+                   figures=_figure_views(md_sides, media or (lambda side, node: "")))
     return _render(config, a_edition, "bilingual/book.md.j2", **context)
 
 
 #: Classes and attributes the bilingual template gives spans and divs; pandoc's reader reads
 #: `[text]{…}` in any segment as a span, so anything else came from a segment's text.
-EPUB_CLASSES = frozenset({"half", *ROLES, "cjk", "fallback", "fallback-mark", "fallback-text", "pair", "titlepage",
+EPUB_CLASSES = frozenset({"half", *ROLES, "cjk", "fallback", "figure", "table-caption", "label", "task-box", "fallback-mark", "fallback-text", "pair", "titlepage",
                           "languages", "publisher", "date"})
 
 
@@ -459,8 +506,18 @@ def render_epub(a_edition, b_edition, config: Config) -> bytes:
         cover_svg=cover,
         extra_css=language_css(env, templates, "epub", _languages(a_edition, b_edition)),
         transform=only_template_attributes,
+        toc_depth=config.toc_depth,
     )
-    return write_epub(epub_markdown(a_edition, b_edition, config), book)
+    import tempfile
+
+    from .ebook import figure_files
+
+    with tempfile.TemporaryDirectory(prefix="diglot-epub-") as tmp:
+        per_side = {lang: figure_files(edition.doc, config.source_dir, Path(tmp) / lang)
+                    for lang, edition in ((a.lang, a_edition), (b.lang, b_edition))}
+        markdown = epub_markdown(a_edition, b_edition, config, lambda side, node: per_side[side.lang][0](node))
+        images = frozenset().union(*(files for _media, files in per_side.values()))
+        return write_epub(markdown, replace(book, images=images))
 
 
 __all__ = ["Columns", "check_pairing", "columns", "epub_markdown", "output_name", "pairs",

@@ -151,7 +151,7 @@ def _write_index(config: Config, jobs: list[Job], manifest: Manifest, report: Bu
     if manifest.is_current(config.output_dir, "index.html", fingerprint):
         report.outputs.append(Output(path, "", "index", path.stat().st_size, rebuilt=False))
         return
-    pairs = list(dict.fromkeys((j.slug, j.lang) for j in jobs if not j.bilingual))
+    pairs = list(dict.fromkeys((j.slug, j.lang) for j in jobs if len(j.editions) == 1))
     editions = [title_edition(config, slug, lang) for slug, lang in pairs]
     outputs = [Output(config.output_dir / rel, "", "", size) for rel, size in sizes.items()]
     data = publish.render_index(editions, outputs, config)

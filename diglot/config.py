@@ -32,6 +32,7 @@ SCHEMA = {
     "opencc_profile": (str, "OpenCC profile for Traditional (Taiwan) from Simplified: " + ", ".join(TRADITIONAL_PROFILES)),
     "base_url": (str, "public URL of output/, for canonical and hreflang links"),
     "min_translated": (int, "a language under this % of translated messages is not published"),
+    "toc_depth": (int, "heading levels the contents list, from the document's top level (1–6)"),
     "paper": (str, "PDF paper size: " + ", ".join(PAPERS)),
     "pdf_variant": (str, "PDF standard: " + ", ".join(PDF_VARIANTS)),
 }
@@ -48,6 +49,7 @@ class Config:
     opencc_profile: str = "s2twp"
     base_url: str = ""
     min_translated: int = 80
+    toc_depth: int = 2
     paper: str = "A4"
     pdf_variant: str = "pdf/ua-1"
     path: Path | None = field(default=None, compare=False)
@@ -162,6 +164,8 @@ def _check_choice(key: str, value):
     if allowed is None:
         if key == "min_translated" and not 0 <= value <= 100:
             raise DiglotError("'min_translated' must be between 0 and 100")
+        if key == "toc_depth" and not 1 <= value <= 6:
+            raise DiglotError("'toc_depth' must be between 1 and 6")
         if key == "base_url" and value and not re.match(r"https?://[^\s\"'<>]+$", value):
             raise DiglotError(f"'base_url' must be an http:// or https:// address, not {value!r}")
         return value

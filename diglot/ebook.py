@@ -34,16 +34,24 @@ EMBEDDED_FAMILIES = {"serif": "Diglot Serif", "sans": "Diglot Sans"}
 def render_book(edition: Edition, config: Config, env: Environment, *, vertical: bool = False,
                 embed_fonts: bool = False) -> bytes:
     """The EPUB 3 bytes of one edition. ``env`` is the edition's Jinja environment."""
-    from .editions import stable_identifier
-
     doc = edition.doc
     if vertical and not language(doc.lang).vertical:
         raise DiglotError(f"no vertical edition for {doc.lang} (only for languages read vertically, e.g. zh-Hant)")
+    with tempfile.TemporaryDirectory(prefix="diglot-epub-") as tmp:
+        return _render_book(edition, config, env, vertical, embed_fonts, Path(tmp))
+
+
+def _render_book(edition: Edition, config: Config, env: Environment, vertical: bool, embed_fonts: bool,
+                 tmp: Path) -> bytes:
+    from .editions import stable_identifier
+
+    doc = edition.doc
     templates = config.templates_dir
     title = plain_title(doc.title.text)
     labels = load_labels(templates, doc.lang, edition.ui)
     labels["cover_alt"] = labels["cover_alt"].format(title=title)
-    markdown = _markdown(env, templates, doc)
+    media, images = figure_files(doc, config.source_dir, tmp)
+    markdown = _markdown(env, templates, doc, edition.ui, media, config.toc_depth)
     identifier = stable_identifier(doc, f"{doc.lang}/vertical" if vertical else doc.lang)
     cover = cover_svg(env, templates, title=title, lang=doc.lang, publisher=doc.field_text("publisher"),
                       language=language_name(doc.lang), date=format_date(doc, doc.lang),
@@ -56,21 +64,51 @@ def render_book(edition: Edition, config: Config, env: Environment, *, vertical:
         extra_css=language_css(env, templates, "epub", text_languages(doc)),
         finish=Finish(labels=labels, accessibility=Accessibility(summary=summary)),
         cover_svg=cover,
+        images=images,
         transform=upright_short_numbers if vertical else None,
+        toc_depth=config.toc_depth,
     )
     if not embed_fonts:
         return write_epub(markdown, book)
-    with tempfile.TemporaryDirectory(prefix="diglot-fonts-") as tmp:
-        labels_text = "".join(labels.values())
-        text = markdown + labels_text + "".join(str(v) for v in book.metadata.values())
-        headings = "".join(s.text for s in doc.segments if s.kind in ("title", "heading")) + labels_text
-        faces, css = embedded_faces(doc, text, headings, Path(tmp))
-        return write_epub(markdown, replace(book, fonts=tuple(faces), extra_css=book.extra_css + css))
+    labels_text = "".join(labels.values())
+    text = markdown + labels_text + "".join(str(v) for v in book.metadata.values())
+    headings = "".join(s.text for s in doc.segments if s.kind in ("title", "heading")) + labels_text
+    faces, css = embedded_faces(doc, text, headings, tmp)
+    return write_epub(markdown, replace(book, fonts=tuple(faces), extra_css=book.extra_css + css))
 
 
-def _markdown(env: Environment, templates: Path, doc: Document) -> str:
+def figure_files(doc: Document, source_root: Path, folder: Path):
+    """Copies of the figures' images in ``folder`` (SVG sanitized), for pandoc to embed: a
+    figure's file in this edition's language, and the set of files the AST check allows."""
+    from .media import image_bytes
+
+    paths: dict[str, str] = {}
+
+    def media(node) -> str:
+        rel = node.image.for_language(doc.lang) if node.image is not None else ""
+        if rel and rel not in paths:
+            target = folder / "media" / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(image_bytes(source_root, rel))
+            paths[rel] = str(target)
+        return paths.get(rel, "")
+
+    for node in _figures(doc.body):
+        media(node)
+    return media, frozenset(paths.values())
+
+
+def _figures(nodes):
+    for node in nodes:
+        if node.kind == "figure":
+            yield node
+        yield from _figures(node.children)
+
+
+def _markdown(env: Environment, templates: Path, doc: Document, ui, media, toc_depth: int) -> str:
     # Not HTML-escaped: make_environment leaves *.md.j2 alone; epub_context keeps segments one line.
-    return render_template(env, "epub/book.md.j2", templates, **epub_context(doc))
+    return render_template(env, "epub/book.md.j2", templates,
+                           **epub_context(doc, ui=ui, media=media, toc_depth=toc_depth))
 
 
 def book_metadata(doc: Document, identifier: str, labels: dict, vertical: bool) -> dict:

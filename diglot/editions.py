@@ -46,7 +46,7 @@ def read_documents(config: Config) -> list[Document]:
     errors, docs = [], []
     for path in paths:
         try:
-            docs.append(read_document(path))
+            docs.append(read_document(path, config.source_dir))
             check_internal_links(docs[-1])
         except DiglotErrors as exc:
             errors.extend(exc.errors)

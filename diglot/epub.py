@@ -24,7 +24,11 @@ from typing import Callable, Iterable
 
 from .errors import DiglotError
 
-READER = "commonmark+footnotes+fenced_divs+bracketed_spans+attributes-raw_html"
+READER = ("commonmark+footnotes+fenced_divs+bracketed_spans+attributes+pipe_tables+definition_lists+task_lists"
+          "+strikeout+subscript+superscript-raw_html")
+#: Stands for a hard line break inside a segment's one-line Markdown (U+2028 LINE SEPARATOR):
+#: a backslash and a newline would end the line a list item's indentation depends on.
+HARD_BREAK = "\u2028"
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,8 @@ class Book:
     finish: Finish
     cover_svg: str = ""
     fonts: tuple[Path, ...] = ()
+    images: frozenset[str] = frozenset()  # the figures' files (sanitized copies): the only images allowed
+    toc_depth: int = 2  # heading levels of the navigation document
     extra_css: str = ""  # e.g. @font-face rules for embedded fonts
     transform: Callable[[dict], dict] | None = None  # applied to the checked AST
 
@@ -74,7 +80,8 @@ def write_epub(markdown: str, book: Book) -> bytes:
         out = tmpdir / "book.epub"
         try:
             ast = json.loads(pypandoc.convert_text(markdown, "json", format=READER, extra_args=["--sandbox"]))
-            check_ast(ast)
+            check_ast(ast, book.images)
+            ast = structure(ast)
             if book.transform is not None:
                 ast = book.transform(ast)
             ast["meta"] = {**ast.get("meta", {}), **_meta_values(book.metadata)}
@@ -100,7 +107,7 @@ def _meta_values(metadata: dict) -> dict:
 
 def _writer_args(book: Book, tmpdir: Path) -> list[str]:
     # --quiet: pandoc warns of its own term translations missing for a language (zh-HK); ours are set.
-    args = ["--quiet", "--split-level=1", "--toc", "--toc-depth=1",
+    args = ["--quiet", "--split-level=1", "--toc", f"--toc-depth={book.toc_depth}",
             "--epub-title-page=false", *(f"--css={sheet}" for sheet in book.stylesheets)]
     if book.extra_css:
         extra = tmpdir / "fonts.css"
@@ -122,24 +129,91 @@ def pandoc_version() -> str:
 SAFE_LINK_SCHEMES = ("http://", "https://", "mailto:", "#")
 
 
-def check_ast(node) -> None:
-    """Refuse raw markup and any image or link pandoc would fetch or follow off the book."""
+def check_ast(node, images: frozenset[str] = frozenset()) -> None:
+    """Refuse raw markup, any image but the figures' own files, and any link pandoc would
+    follow off the book."""
     if isinstance(node, list):
         for child in node:
-            check_ast(child)
+            check_ast(child, images)
         return
     if not isinstance(node, dict):
         return
     kind = node.get("t")
     if kind in ("RawBlock", "RawInline"):
         raise DiglotError("raw markup is not allowed in an e-book")
-    if kind == "Image":
-        raise DiglotError(f"image {node['c'][2][0]!r}: images are not supported in e-books yet")
+    if kind == "Image" and node["c"][2][0] not in images:
+        raise DiglotError(f"image {node['c'][2][0]!r}: only a figure of the source may show an image")
     if kind == "Link" and not node["c"][2][0].lower().startswith(SAFE_LINK_SCHEMES):
         raise DiglotError(f"link target {node['c'][2][0]!r} is not allowed in an e-book")
     for value in node.values():
         if isinstance(value, (list, dict)):
-            check_ast(value)
+            check_ast(value, images)
+
+
+# --- Diglot's structure in pandoc's terms ------------------------------------------------
+
+def structure(ast: dict) -> dict:
+    """What the Markdown cannot say directly: a `.table-caption` div becomes the caption (and id)
+    of the table before it, a `.figure` div a Figure with its caption, U+2028 a line break."""
+    ast["blocks"] = _structure_blocks(ast["blocks"])
+    return ast
+
+
+def _structure_blocks(blocks: list) -> list:
+    out: list = []
+    for block in blocks:
+        block = _structure_children(block)
+        if _div_with(block, "table-caption") and out and out[-1].get("t") == "Table":
+            out[-1]["c"][0][0] = block["c"][0][0]  # the caption's id: the table's anchor
+            out[-1]["c"][1] = [None, [_as_plain(b) for b in block["c"][1]]]
+            continue
+        if _div_with(block, "figure"):
+            block = _figure(block)
+        out.append(block)
+    return out
+
+
+def _div_with(block, name: str) -> bool:
+    return isinstance(block, dict) and block.get("t") == "Div" and name in block["c"][0][1]
+
+
+def _as_plain(block: dict) -> dict:
+    return {"t": "Plain", "c": block["c"]} if block.get("t") == "Para" else block
+
+
+def _figure(div: dict) -> dict:
+    """Div.figure [Para [Image], Para caption?] → Figure (pandoc writes <figure> and <figcaption>)."""
+    attr, content = div["c"]
+    image = next(b for b in content if b.get("t") in ("Para", "Plain"))
+    caption = [_as_plain(b) for b in content if b is not image]
+    return {"t": "Figure", "c": [[attr[0], [], []], [None, caption], [_as_plain(image)]]}
+
+
+def _structure_children(node):
+    if isinstance(node, list):
+        if node and all(isinstance(item, dict) and "t" in item for item in node):
+            node = _hard_breaks(node)
+            if any(item.get("t") in ("Div", "Table", "Para", "Plain", "Header") for item in node):
+                return _structure_blocks(node)
+        return [_structure_children(item) for item in node]
+    if isinstance(node, dict):
+        return {key: _structure_children(value) for key, value in node.items()}
+    return node
+
+
+def _hard_breaks(inlines: list) -> list:
+    out = []
+    for item in inlines:
+        if item.get("t") == "Str" and HARD_BREAK in item["c"]:
+            parts = item["c"].split(HARD_BREAK)
+            for index, part in enumerate(parts):
+                if index:
+                    out.append({"t": "LineBreak"})
+                if part:
+                    out.append({"t": "Str", "c": part})
+        else:
+            out.append(item)
+    return out
 
 
 # --- AST transforms -------------------------------------------------------------------

@@ -122,9 +122,10 @@ def _covered(lang: str) -> frozenset[int]:
                              _emoji_coverage())
 
 
-def missing_characters(text: str, lang: str) -> list[str]:
-    """Characters of ``text`` that no face of ``lang``'s stack (nor the emoji face) can draw."""
-    covered = _covered(lang)
+def missing_characters(text: str, lang: str, also=()) -> list[str]:
+    """Characters of ``text`` that no face of ``lang``'s stack can draw: its own faces, those of
+    ``also`` (the other languages its font stack lists, css_stack) and the emoji face."""
+    covered = _covered(lang).union(*(_covered(other) for other in also if other != lang)) if also else _covered(lang)
     return sorted({c for c in text if ord(c) not in covered and not _invisible(c)})
 
 
@@ -142,8 +143,8 @@ def covering_package(char: str) -> str:
     return "fonts-noto-core, fonts-noto-extra or fonts-noto-cjk-extra"
 
 
-def check_coverage(text: str, lang: str, where: str) -> None:
-    missing = missing_characters(text, lang)
+def check_coverage(text: str, lang: str, where: str, also=()) -> None:
+    missing = missing_characters(text, lang, also)
     if missing:
         shown = " ".join(f"{c} (U+{ord(c):04X})" for c in missing[:20])
         families = ", ".join(f.family for f in faces(lang))

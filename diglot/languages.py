@@ -58,6 +58,10 @@ _SPECIAL_FACES = {
 _LATIN_FAMILY_SCRIPTS = ("Latn", "Cyrl", "Grek")
 #: Used after every stack for characters no language face has (pictographs).
 EMOJI_FACE = Faces("Noto Color Emoji", "Noto Color Emoji", "Noto Color Emoji", "fonts-noto-color-emoji")
+#: BCP 47's tag for "no linguistic content": the symbols Diglot sets itself (task boxes ☐ ☑, the
+#: mark of a continued code line ↪), in a face that has them, whatever the edition's language.
+SYMBOLS = "zxx"
+_SYMBOL_FACES = Faces("DejaVu Sans", "DejaVu Sans", "DejaVu Sans Mono", "fonts-dejavu-core", "sans-serif")
 
 
 def _faces(script: str, region: str) -> Faces:
@@ -170,6 +174,8 @@ def language(tag: str) -> Language:
     from babel.core import get_global
 
     text = str(tag)
+    if text == SYMBOLS:
+        return Language(SYMBOLS, SYMBOLS, SYMBOLS, "Zyyy", "", "symbols", "ltr", "western", _SYMBOL_FACES, "“”‘’", "")
     if not _TAG.fullmatch(text):
         raise DiglotError(f"'{text}' is not a BCP 47 language tag (e.g. en, fr, zh-Hans, zh-Hant, zh-HK, ja)")
     tag = canonical(text)

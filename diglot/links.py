@@ -1,6 +1,7 @@
-"""Internal links: every ``#target`` a document links to must be a heading anchor it has.
+"""Internal links: every ``#target`` a document links to must be an anchor it has.
 
-Headings' anchors (render.anchor) are the only ids every medium shares; anything else fails at path:line.
+Headings', tables' and figures' anchors (from the source text, or a heading's {#id}) are the only
+ids every medium and every language shares; anything else fails at path:line.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ def anchors(doc: Document) -> list[str]:
 
     def walk(nodes: tuple[Node, ...]) -> None:
         for node in nodes:
-            if node.kind == "heading":
+            if node.anchor:  # headings, tables, figures
                 found.append(anchor(node))
             walk(node.children)
 

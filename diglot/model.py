@@ -37,15 +37,31 @@ class Segment:
 class Node:
     """A block of the document's structure."""
 
-    kind: str  # heading | paragraph | list | item | quote | code | rule | footnote
+    kind: str  # heading | paragraph | list | item | quote | code | rule | footnote | table | row | cell
+    #          | figure | deflist | term | definition
     segment: str | None = None  # id of the Segment holding this block's text
     children: tuple["Node", ...] = ()
-    level: int = 0  # heading level (1 = top-level section)
+    level: int = 0  # heading level in the document's outline (1 = its top level, however written)
     ordered: bool = False
     start: int = 1
-    label: str = ""  # footnote label
+    label: str = ""  # footnote label; code: the fence's info string
     literal: str = ""  # code block text (never translated)
     line: int = 0
+    anchor: str = ""  # headings, tables, figures: an id every edition shares (from the source text)
+    checked: bool | None = None  # a task-list item: done or not; None for an ordinary item
+    align: str = ""  # a table cell: left | center | right | "" (the reader's default)
+    header: bool = False  # a table row (and its cells) of the header
+    number: int = 0  # tables and figures: their number in the document
+    caption: str | None = None  # tables and figures: the segment of the caption
+    alt: str | None = None  # figures: the segment of the text alternative
+    src: str = ""  # figures: the image as the source names it
+    image: object = None  # figures: the checked media.Image (None when not checked)
+
+    @property
+    def segments(self) -> tuple[str, ...]:
+        """Every segment this node and its descendants hold, in reading order."""
+        own = tuple(s for s in (self.segment, self.alt, self.caption) if s)
+        return own + tuple(seg for child in self.children for seg in child.segments)
 
 
 @dataclass(frozen=True)
@@ -72,6 +88,8 @@ class Document:
     footnotes: tuple[Node, ...] = ()
     #: Name of the conversion already applied (e.g. "opencc:s2twp"); guards against twice.
     converted: str = ""
+    #: What the source does that a reader would not see (path:line messages), e.g. an unused note.
+    warnings: tuple[str, ...] = ()
 
     def segment(self, seg_id: str) -> Segment:
         return self._index()[seg_id]

@@ -43,7 +43,12 @@ def _fetcher_class():
                 self.refused.append(url)
                 log.warning("refused to fetch %s (only files inside the project are used)", url)
                 raise ValueError(f"Diglot refused to fetch {url}")
-            return URLFetcherResponse(url, path.read_bytes())
+            data = path.read_bytes()
+            if path.suffix.lower() == ".svg":  # an SVG figure: only what media allows of it
+                from .media import sanitize_svg
+
+                data = sanitize_svg(data, path.name)
+            return URLFetcherResponse(url, data)
 
     return ConfinedFetcher
 

@@ -157,6 +157,34 @@ def plan(config: Config, options: BuildOptions, report: BuildReport) -> list[Job
                 jobs.append(Job(doc.slug, lang, kind, edition_path(lang, doc.slug, kind), langs, fingerprint, (lang,),
                                 source=doc.lang))
         jobs += _bilingual_jobs(doc, messages, config, wanted, formats, (common, source, fonts), ui)
+    if "html" in formats:
+        jobs += media_jobs(config, docs)
+    return jobs
+
+
+def figure_images(nodes):
+    """Every figure's image of a block tree (media.Image), in reading order."""
+    for node in nodes:
+        if node.kind == "figure" and node.image is not None:
+            yield node.image
+        yield from figure_images(node.children)
+
+
+def media_jobs(config: Config, docs: list[Document]) -> list[Job]:
+    """output/media/<path under source/>: each figure's image (and its language variants) once,
+    for the web pages; the PDFs and e-books hold their own copies."""
+    import hashlib
+
+    jobs, seen = [], set()
+    for doc in docs:
+        for image in figure_images(doc.body):
+            for rel in image.files:
+                if rel in seen:
+                    continue
+                seen.add(rel)
+                data = (config.source_dir / rel).read_bytes()
+                fingerprint = digest(__version__, "media", hashlib.sha256(data).hexdigest())
+                jobs.append(Job(doc.slug, "", "media", f"media/{rel}", (), fingerprint, (), source=doc.lang))
     return jobs
 
 

@@ -59,8 +59,28 @@ def render_web(edition, langs: tuple[str, ...], config: Config, options) -> str:
     css += language_css(env, config.templates_dir, "web", text_languages(doc))
     if getattr(options, "draft", False):
         css += "\n.fallback { background: #fff3b0; color: #1d1d1f; outline: 1px dashed #b58900; }\n"
-    context = page_context(doc, "web", css=Markup(css), **web_context(doc, langs, config.base_url, formats))
+    context = page_context(doc, "web", toc_depth=config.toc_depth, media=web_media(doc.lang), css=Markup(css),
+                           **web_context(doc, langs, config.base_url, formats))
     return render_template(env, "web/page.html.j2", config.templates_dir, **context)
+
+
+def web_media(lang: str):
+    """A figure's image on a web page: its copy in output/media/, the edition's variant if it has one."""
+    return lambda node: f"../media/{node.image.for_language(lang)}" if node.image is not None else node.src
+
+
+def print_media(config: Config, lang: str):
+    """A figure's image in the print book: the source file, which the confined fetcher serves
+    (an SVG sanitized)."""
+    return lambda node: (config.source_dir / node.image.for_language(lang)).resolve().as_uri() if node.image else ""
+
+
+def print_code(lang: str, area, size: float):
+    """Code blocks of the print book, wrapped to the measure with their continuations marked."""
+    from .typography import code_columns, wrap_code
+
+    columns = code_columns(area.width - 12, 0.9 * size, language(lang).cjk)
+    return lambda node: Markup(wrap_code(node.literal, columns))
 
 
 
@@ -82,11 +102,13 @@ def _render_book(edition, config: Config, output) -> bytes:
     doc = edition.doc
     env = _environment(config, edition.ui)
     area = type_area(config.paper)
-    context = page_context(doc, "print", paper=config.paper, area=area, clreq=_clreq_filter(doc.lang))
+    body = body_style(doc.lang, area)
+    context = page_context(doc, "print", toc_depth=config.toc_depth, media=print_media(config, doc.lang),
+                           code=print_code(doc.lang, area, body.font_size), paper=config.paper, area=area,
+                           clreq=_clreq_filter(doc.lang))
     html = render_template(env, "print/book.html.j2", config.templates_dir, **context)
     _check_print_fonts(html, doc)
-    page_css = render_template(env, "print/page.css.j2", config.templates_dir, area=area,
-                               body=body_style(doc.lang, area))
+    page_css = render_template(env, "print/page.css.j2", config.templates_dir, area=area, body=body)
     page_css += language_css(env, config.templates_dir, "print", text_languages(doc))
     sheets = [config.templates_dir / "print" / "book.css"]
     data, refused = write_pdf(html, sheets, config.source_dir, [config.source_dir, config.templates_dir],
@@ -113,8 +135,9 @@ def _check_print_fonts(html: str, doc) -> None:
     """Everything the book shows, UI strings and generated content included, has a glyph."""
     from .typography import text_by_lang
 
+    also = text_languages(doc)  # the stacks list these languages' faces after each one's own
     for lang, text in text_by_lang(html, doc.lang).items():
-        fonts.check_coverage(text + print_generated(lang), lang, f"{doc.path} [{lang}, print]")
+        fonts.check_coverage(text + print_generated(lang), lang, f"{doc.path} [{lang}, print]", also)
 
 
 def render_epub(edition, config: Config, options=None) -> bytes:

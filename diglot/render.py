@@ -15,8 +15,6 @@ from typing import Callable
 from babel.dates import format_skeleton
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound, TemplateSyntaxError
 from markupsafe import Markup, escape
-from markdown_it import MarkdownIt
-from mdit_py_plugins.footnote import footnote_plugin
 
 from .errors import DiglotError
 from .languages import language, locale_of, name_of
@@ -46,8 +44,9 @@ class InlineRenderer:
         self.doc = doc
         self.numbers = doc.footnote_numbers()
         self._footnote_call = footnote_call
-        md = MarkdownIt("commonmark", {"html": False}).use(footnote_plugin)
-        md.disable("footnote_tail")  # notes are placed by the templates, per medium
+        from .syntax import text_parser
+
+        md = text_parser()  # notes are placed by the templates, per medium
         md.validateLink = _safe_link
         md.add_render_rule("footnote_ref", lambda _renderer, tokens, idx, _options, _env: self._render_ref(tokens, idx))
         self.md = md
@@ -99,8 +98,11 @@ def install_translations(env: Environment, translations) -> None:
 
 
 def text_languages(doc: Document) -> list[str]:
-    """The edition's language, then every other language its text holds (fallbacks, the source)."""
-    return list(dict.fromkeys([doc.lang, *(seg.lang for seg in doc.segments), doc.meta.lang]))
+    """The edition's language, then every other language its text holds (fallbacks, the source),
+    and the symbols Diglot sets itself (languages.SYMBOLS)."""
+    from .languages import SYMBOLS
+
+    return list(dict.fromkeys([doc.lang, *(seg.lang for seg in doc.segments), doc.meta.lang, SYMBOLS]))
 
 
 def language_css(env: Environment, templates: Path, medium: str, langs) -> str:
@@ -166,13 +168,56 @@ __all__ = [
 
 
 def anchor(node: Node) -> str:
-    """An anchor that is the same in every language of a document."""
-    return f"sec-{node.segment}"
+    """An anchor that is the same in every language of a document (from the source's text)."""
+    return node.anchor
 
 
-def page_context(doc: Document, medium: str, **extra) -> dict:
-    """Everything the templates of one medium (web, print, epub) need for ``doc``."""
+def contents(doc: Document, depth: int = 2) -> list[dict]:
+    """The outline for a table of contents: headings of the top ``depth`` levels, nested."""
+    entries: list[dict] = []
+    stack: list[tuple[int, list]] = [(0, entries)]
+
+    def walk(nodes) -> None:
+        for node in nodes:
+            if node.kind == "heading" and node.level <= depth:
+                while stack[-1][0] >= node.level:
+                    stack.pop()
+                entry = {"anchor": node.anchor, "segment": node.segment, "level": node.level, "children": []}
+                stack[-1][1].append(entry)
+                stack.append((node.level, entry["children"]))
+            elif node.kind in ("list", "item", "quote", "definition", "deflist"):
+                walk(node.children)
+
+    walk(doc.body)
+    return entries
+
+
+def cell_attrs(cell: Node, doc: Document | None = None) -> Markup:
+    """A table cell's alignment as a class every medium styles; with ``doc``, the language and
+    class of a cell whose text falls back to the source."""
+    classes = [f"align-{cell.align}"] if cell.align else []
+    lang = ""
+    if doc is not None and doc.segment(cell.segment).lang != doc.lang:
+        classes.append("fallback")
+        lang = doc.segment(cell.segment).lang
+    out = Markup(' lang="{}"').format(lang) if lang else Markup("")
+    return out + (Markup(' class="{}"').format(" ".join(classes)) if classes else Markup(""))
+
+
+def plain_segment(doc: Document, seg_id: str | None) -> str:
+    """A segment as plain text, for an attribute (a figure's alt)."""
+    from .site import plain_text
+
+    return plain_text(doc.segment(seg_id).text) if seg_id else ""
+
+
+def page_context(doc: Document, medium: str, *, toc_depth: int = 2, media=None, code=None, **extra) -> dict:
+    """Everything the templates of one medium (web, print, epub) need for ``doc``.
+
+    ``media(node)`` is the address of a figure's image in this medium, ``code(node)`` a code
+    block's text as the medium sets it."""
     inline = _inline_for(doc, medium)
+    outline = InlineRenderer(doc, lambda label, number: "")  # a heading in the contents: no note call
     numbers = doc.footnote_numbers()
 
     def attrs(seg_id: str) -> Markup:
@@ -186,7 +231,7 @@ def page_context(doc: Document, medium: str, **extra) -> dict:
          "segments": [doc.segment(c.segment) for c in n.children if c.segment]}
         for n in sorted(doc.footnotes, key=lambda n: numbers.get(n.label, 0))
     ]
-    toc = [{"anchor": anchor(n), "segment": n.segment} for n in doc.body if n.kind == "heading" and n.level == 1]
+    toc = contents(doc, toc_depth)
     description = doc.description.text if doc.description else ""
     return {
         "doc": doc, "lang": doc.lang, "slug": doc.slug,
@@ -195,6 +240,9 @@ def page_context(doc: Document, medium: str, **extra) -> dict:
         "rights": doc.field_text("rights"), "date": format_date(doc, doc.lang),
         "date_iso": doc.meta.date_text, "body": doc.body, "toc": toc, "footnotes": footnotes,
         "inline": lambda seg_id: inline(doc.segment(seg_id)), "attrs": attrs, "anchor": anchor,
+        "toc_text": lambda seg_id: outline(doc.segment(seg_id)),
+        "plain": lambda seg_id: plain_segment(doc, seg_id), "cell_attrs": lambda cell: cell_attrs(cell, doc),
+        "media": media or (lambda node: ""), "code": code or (lambda node: node.literal),
         **extra,
     }
 
@@ -228,11 +276,16 @@ def footnote_body(doc: Document, label: str, renderer: InlineRenderer) -> str:
 
 
 def _print_inline(doc: Document) -> InlineRenderer:
-    # WeasyPrint floats `.footnote` spans to the foot of the page that calls them.
+    # WeasyPrint floats `.footnote` spans to the foot of the page that calls them. A note called
+    # twice is one note: the second call is its number only, as on the web and in the e-book.
     note_renderer = InlineRenderer(doc, lambda label, number: "")
+    placed: set[str] = set()
 
     def print_call(label: str, number: int) -> str:
-        return f'<span class="footnote">{footnote_body(doc, label, note_renderer)}</span>'
+        if label in placed:
+            return f'<span class="note-call">{number}</span>'
+        placed.add(label)
+        return f'<span class="footnote" data-number="{number}">{footnote_body(doc, label, note_renderer)}</span>'
 
     return PrintInlineRenderer(doc, print_call)
 
@@ -254,9 +307,10 @@ class PrintInlineRenderer(InlineRenderer):
         return Markup(html)
 
 
-def epub_context(doc: Document) -> dict:
-    """Context for the pandoc Markdown template: segment texts stay Markdown."""
-    context = page_context(doc, "epub")
+def epub_context(doc: Document, ui=None, media=None, toc_depth: int = 2) -> dict:
+    """Context for the pandoc Markdown template: segment texts stay Markdown. ``ui`` (the
+    edition's gettext Translations) names tables and figures; ``media(node)`` is a figure's file."""
+    context = page_context(doc, "epub", toc_depth=toc_depth, media=media)
 
     def md(seg_id: str) -> str:
         seg = doc.segment(seg_id)
@@ -265,9 +319,17 @@ def epub_context(doc: Document) -> dict:
             return f"[{text}]{{lang={seg.lang} .fallback}}"
         return text
 
-    context["md"] = md
-    context["fenced_code"] = fenced_code
+    def label(kind: str, number: int) -> str:
+        message = f"{kind} %(number)s"
+        return escape_markdown((ui.gettext(message) if ui is not None else message) % {"number": number})
+
+    context.update(md=md, cell=lambda seg_id: _escape_cell(md(seg_id)), label=label, fenced_code=fenced_code)
     return context
+
+
+def _escape_cell(markdown: str) -> str:
+    """A pipe table cell: every | that is not escaped yet is (inside code spans too, as GFM reads them)."""
+    return re.sub(r"(?<!\\)((?:\\\\)*)\|", r"\1\\|", markdown)
 
 
 _CODE_SPAN = re.compile(r"(`+)(?:.+?)(?<!`)\1(?!`)")
@@ -289,7 +351,9 @@ def _escape_pandoc(text: str) -> str:
         parts.append(match.group(0))
         last = match.end()
     parts.append(_RAW_LT.sub(r"\1\\<", text[last:]))
-    text = "".join(parts).replace("\n", " ")
+    from .epub import HARD_BREAK
+
+    text = "".join(parts).replace("\\\n", HARD_BREAK).replace("\n", " ")
     return _BLOCK_MARKER.sub(_escape_marker, text)
 
 

@@ -12,26 +12,18 @@ import re
 from pathlib import Path
 from urllib.parse import unquote
 
-from markdown_it import MarkdownIt
-from mdit_py_plugins.footnote import footnote_plugin
 
 from .errors import DiglotError
 
-#: Documented bounds (README, "Limits").
-MAX_SOURCE_BYTES = 2_000_000
-MAX_SEGMENT_CHARS = 100_000
-MAX_SEGMENTS = 20_000
-#: Lists and quotes inside one another. markdown-it silently drops what lies deeper than its
-#: own nesting limit, so sources are parsed with room to spare and refused beyond this.
-MAX_NESTING = 20  # README, "Limits"
+from .limits import MAX_NESTING, MAX_SEGMENT_CHARS, MAX_SEGMENTS, MAX_SOURCE_BYTES  # noqa: F401 (re-exported)
+from .syntax import text_parser
 
 LINK_SCHEMES = ("http", "https", "mailto")
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.IGNORECASE)
 
 
-def _parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False}).use(footnote_plugin)
-    md.disable("footnote_tail")
+def _parser():
+    md = text_parser()
     md.validateLink = lambda url: True  # see every target, so a bad one is reported, not silently dropped
     return md
 

@@ -11,16 +11,14 @@ from datetime import date
 from pathlib import Path
 
 import yaml
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
-from mdit_py_plugins.footnote import footnote_plugin
-from mdit_py_plugins.front_matter import front_matter_plugin
 
-from .errors import DiglotError
+from .blocks import TreeBuilder, one_line
+from .syntax import markdown
+from .errors import DiglotError, DiglotErrors
 from .hygiene import clean_text
 from .languages import canonical, language
 from .model import FOOTNOTE_REF, Document, Meta, Node, Segment
-from .safety import MAX_NESTING, MAX_SEGMENTS, REFERENCE_DEFINITION, check_source_size, check_text, confined
+from .safety import MAX_SEGMENTS, REFERENCE_DEFINITION, check_source_size, check_text, confined
 
 KNOWN_KEYS = {"title", "description", "lang", "date", "publisher", "author", "rights", "identifier"}
 REQUIRED_KEYS = ("title", "lang")
@@ -60,27 +58,38 @@ def slug_of(path: Path) -> str:
     return slug
 
 
-def read_document(path: Path) -> Document:
-    """Parse one source document; raise DiglotError with path:line on bad input."""
+def read_document(path: Path, source_root: Path | None = None) -> Document:
+    """Parse one source document; raise DiglotError(s) with path:line on bad input, every
+    problem of the document at once. Figures' images are looked up under ``source_root``
+    (the project's source folder; the document's folder when not given)."""
+    from .media import ImageCheck
+
     text = read_text(path)
-    front, body_offset = _split_front_matter(text, path)
+    front, _body_offset = _split_front_matter(text, path)
     fields, lines = _parse_front_matter(front, path)
     meta = _meta_from(fields, lines, path)
     segments = _text_fields(fields, lines, meta, path)
-    builder = _TreeBuilder(segments, path, meta.lang)
+    builder = TreeBuilder(segments, path, meta.lang, ImageCheck(source_root or path.parent, path))
     env: dict = {}
-    tokens = _markdown().parse(text, env)
-    _refuse_reference_definitions(env, path)
+    tokens = markdown().parse(text, env)
+    errors = _reference_definitions(env, path)
     body, footnotes = builder.build(tokens)
-    del body_offset
+    errors += builder.errors
     if len(segments) > MAX_SEGMENTS:
         raise DiglotError(f"{len(segments):,} blocks exceed the limit of {MAX_SEGMENTS:,} per document", path)
     for seg in segments:
-        check_text(seg.text, path, seg.line)
-    _check_footnotes(segments, footnotes, path)
+        try:
+            check_text(seg.text, path, seg.line)
+        except DiglotError as exc:
+            errors.append(exc)
+    errors += _check_footnotes(segments, footnotes, path)
+    if errors:
+        errors.sort(key=lambda e: e.line or 0)
+        raise errors[0] if len(errors) == 1 else DiglotErrors(errors)
     return Document(
         path=path, slug=slug_of(path), lang=meta.lang, meta=meta,
         segments=tuple(segments), body=tuple(body), footnotes=tuple(footnotes),
+        warnings=tuple(_unused_footnotes(segments, footnotes, path)),
     )
 
 
@@ -98,38 +107,35 @@ def _text_fields(fields: dict, lines: dict[str, int], meta: Meta, path: Path) ->
                                   path, lines[key])
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
             raise DiglotError(f"'{key}' must be text", path, lines[key])
-        segments.append(Segment(key, key, _one_line(str(value)), lines[key], meta.lang))
+        segments.append(Segment(key, key, one_line(str(value)), lines[key], meta.lang))
     return segments
 
 
-def _check_footnotes(segments: list[Segment], footnotes: list[Node], path: Path) -> None:
-    """Every footnote call has a definition (a dangling call would print as '[^x]')."""
+def _check_footnotes(segments: list[Segment], footnotes: list[Node], path: Path) -> list[DiglotError]:
+    """Every footnote call has a definition (a dangling call would print as '[^x]'); a note
+    holds no note call (pandoc would recurse on one that calls itself)."""
     defined = {note.label for note in footnotes}
+    errors = []
     for seg in segments:
         for label in FOOTNOTE_REF.findall(seg.text):
-            if label not in defined:
-                raise DiglotError(f"footnote [^{label}] is called but never defined", path, seg.line)
+            if seg.kind == "footnote":
+                errors.append(DiglotError(f"footnote call [^{label}] inside a footnote: notes cannot have notes",
+                                          path, seg.line))
+            elif label not in defined:
+                errors.append(DiglotError(f"footnote [^{label}] is called but never defined", path, seg.line))
+    return errors
 
 
-def _refuse_reference_definitions(env: dict, path: Path) -> None:
+def _unused_footnotes(segments: list[Segment], footnotes: list[Node], path: Path) -> list[str]:
+    called = {label for seg in segments if seg.kind != "footnote" for label in FOOTNOTE_REF.findall(seg.text)}
+    return [f"{path}:{note.line}: footnote [^{note.label}] is defined but never called; it is not published"
+            for note in footnotes if note.label not in called]
+
+
+def _reference_definitions(env: dict, path: Path) -> list[DiglotError]:
     """'[r]: url' lines would vanish from every edition (inline rendering has no definitions)."""
-    for ref in env.get("references", {}).values():
-        line = ref["map"][0] + 1 if ref.get("map") else None
-        raise DiglotError(REFERENCE_DEFINITION, path, line)
-
-
-def _markdown() -> MarkdownIt:
-    # html=True only so that comments and raw HTML arrive as their own tokens:
-    # comments are editorial notes (dropped); other HTML is kept as text and
-    # escaped when rendered. footnote_tail is off so every definition stays
-    # in place, including those referenced only from the title.
-    md = MarkdownIt("commonmark", {"html": True}).use(front_matter_plugin).use(footnote_plugin)
-    md.disable("footnote_tail")
-    # markdown-it drops, without a word, whatever lies deeper than maxNesting token levels
-    # (20 by default: a tenth nested list level). A list level takes two, a quote one, so with
-    # this room every block up to MAX_NESTING containers is parsed and _TreeBuilder refuses deeper.
-    md.options["maxNesting"] = 2 * MAX_NESTING + 8
-    return md
+    return [DiglotError(REFERENCE_DEFINITION, path, ref["map"][0] + 1 if ref.get("map") else None)
+            for ref in env.get("references", {}).values()]
 
 
 def _split_front_matter(text: str, path: Path) -> tuple[str, int]:
@@ -183,13 +189,7 @@ def _check_keys(fields: dict, lines: dict[str, int], path: Path) -> None:
         if not fields.get(key):
             errors.append(DiglotError(f"front matter lacks '{key}'", path, lines.get(key, 2)))
     if errors:
-        raise errors[0] if len(errors) == 1 else _many(errors)
-
-
-def _many(errors):
-    from .errors import DiglotErrors
-
-    return DiglotErrors(errors)
+        raise errors[0] if len(errors) == 1 else DiglotErrors(errors)
 
 
 def _meta_from(fields: dict, lines: dict[str, int], path: Path) -> Meta:
@@ -227,7 +227,7 @@ def _given_per_language(fields: dict, lines: dict[str, int], path: Path) -> dict
                 language(tag)
             except DiglotError as exc:
                 raise DiglotError(f"'{key}': {exc.message}", path, lines[key]) from None
-            texts[canonical(tag)] = _one_line(text)
+            texts[canonical(tag)] = one_line(text)
         given[key] = texts
     return given
 
@@ -246,111 +246,3 @@ def _parse_date(value, path: Path, line: int) -> tuple[date | None, str]:
         return date(year, month, day), text
     except ValueError:
         raise DiglotError(f"date '{text}' does not exist", path, line) from None
-
-
-def _one_line(text: str) -> str:
-    """Join a block's source lines: nothing between Han characters, a space otherwise."""
-    lines = [part.strip() for part in text.strip().split("\n")]
-    out = lines[0] if lines else ""
-    for nxt in lines[1:]:
-        glue = "" if re.search(_HAN + r"$", out) and re.match(_HAN, nxt) else " "
-        out = out + glue + nxt
-    return out
-
-
-def _without_comments(token: Token) -> str:
-    """The block's source text minus inline HTML comments (editorial notes, not text)."""
-    comments = [c.content for c in token.children or () if c.type == "html_inline" and c.content.startswith("<!--")]
-    text = token.content
-    for comment in comments:
-        text = text.replace(comment, "", 1)
-    return text
-
-
-class _TreeBuilder:
-    """Turn markdown-it's flat token stream into Nodes, collecting Segments."""
-
-    def __init__(self, segments: list[Segment], path: Path | None = None, lang: str = ""):
-        self.segments = segments
-        self.path = path
-        self.lang = lang
-        self.count = 0  # body segments so far: ids s0, s1 … whatever the front matter holds
-        self.depth = 0  # lists and quotes around the current block
-
-    def build(self, tokens: list[Token]) -> tuple[list[Node], list[Node]]:
-        body, footnotes = [], []
-        for node in self._blocks(iter(tokens), closing=None):
-            (footnotes if node.kind == "footnote" else body).append(node)
-        return body, footnotes
-
-    def _segment(self, kind: str, token: Token) -> str:
-        seg_id = f"s{self.count}"
-        self.count += 1
-        self.segments.append(Segment(seg_id, kind, _one_line(_without_comments(token)), token.map[0] + 1, self.lang))
-        return seg_id
-
-    def _blocks(self, tokens, closing: str | None) -> list[Node]:
-        nodes: list[Node] = []
-        for tok in tokens:
-            if tok.type == closing:
-                return nodes
-            node = self._node(tok, tokens)
-            if node is not None:
-                nodes.append(node)
-        return nodes
-
-    def _contained(self, tokens, closing: str, line: int) -> list[Node]:
-        """The blocks of a list or quote, one nesting level deeper."""
-        if self.depth >= MAX_NESTING:
-            raise DiglotError(f"lists and quotes are nested more than {MAX_NESTING} levels deep; "
-                              "Diglot builds up to that depth", self.path, line)
-        self.depth += 1
-        try:
-            return self._blocks(tokens, closing)
-        finally:
-            self.depth -= 1
-
-    def _node(self, tok: Token, tokens) -> Node | None:
-        line = tok.map[0] + 1 if tok.map else 0
-        kind = tok.type
-        if kind == "heading_open":
-            inline = next(tokens)
-            next(tokens)
-            return Node("heading", self._segment("heading", inline), level=int(tok.tag[1]), line=line)
-        if kind == "paragraph_open":
-            inline = next(tokens)
-            next(tokens)
-            return Node("paragraph", self._segment("paragraph", inline), line=line)
-        if kind in ("bullet_list_open", "ordered_list_open"):
-            items = self._contained(tokens, kind.replace("_open", "_close"), line)
-            start = int(tok.attrGet("start") or 1)
-            return Node("list", children=tuple(items), ordered=kind.startswith("ordered"), start=start, line=line)
-        if kind == "list_item_open":
-            return Node("item", children=tuple(self._blocks(tokens, "list_item_close")), line=line)
-        if kind == "blockquote_open":
-            return Node("quote", children=tuple(self._contained(tokens, "blockquote_close", line)), line=line)
-        if kind == "footnote_reference_open":
-            children = self._blocks(tokens, "footnote_reference_close")
-            children = [self._as_footnote(c) for c in children]
-            return Node("footnote", children=tuple(children), label=tok.meta["label"], line=line)
-        if kind in ("fence", "code_block"):
-            return Node("code", literal=tok.content, label=tok.info.strip(), line=line)
-        if kind == "hr":
-            return Node("rule", line=line)
-        if kind == "html_block":
-            return self._html_block(tok, line)
-        return None  # front_matter and closing tokens of skipped containers
-
-    def _as_footnote(self, node: Node) -> Node:
-        if node.segment:
-            index = next(i for i, s in enumerate(self.segments) if s.id == node.segment)
-            seg = self.segments[index]
-            self.segments[index] = Segment(seg.id, "footnote", seg.text, seg.line, seg.lang)
-        return node
-
-    def _html_block(self, tok: Token, line: int) -> Node | None:
-        if tok.content.lstrip().startswith("<!--"):
-            return None  # an editorial comment: not published
-        # Raw HTML is not trusted markup: keep it as text, escaped when rendered.
-        fake = Token("inline", "", 0, content=tok.content, map=tok.map)
-        return Node("paragraph", self._segment("paragraph", fake), line=line)

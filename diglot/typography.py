@@ -464,3 +464,51 @@ def typeset(html: str, lang: str) -> tuple[str, Stats]:
         else:
             out.append(token.raw)
     return "".join(out), stats
+
+
+# --- code in print -------------------------------------------------------------------------
+
+#: Marks a code line continued from the one above (set in the symbols' face, lang="zxx").
+CONTINUATION = "↪"
+
+
+def code_columns(width_pt: float, size_pt: float, cjk: bool) -> int:
+    """How many half-width columns of code fit ``width_pt`` at ``size_pt``: the CJK monospaced
+    faces' Latin is half an em wide, Noto Mono's 0.6 em."""
+    return max(20, int(width_pt / (size_pt * (0.5 if cjk else 0.6))))
+
+
+def wrap_code(literal: str, columns: int) -> str:
+    """A code block as print HTML: every line that would pass the measure is broken (after a
+    space or punctuation when one is near the end) and its continuations start with a mark,
+    so no character is lost at the page's edge. Wide (CJK) characters take two columns."""
+    out = []
+    for line in literal.rstrip("\n").split("\n"):
+        pieces = _code_pieces(line, columns)
+        out.append(escape(pieces[0], quote=False))
+        for piece in pieces[1:]:
+            out.append(f'<span class="cont" lang="zxx" aria-hidden="true">{CONTINUATION}</span>'
+                       + escape(piece, quote=False))
+    return "\n".join(out)
+
+
+def _code_pieces(line: str, columns: int) -> list[str]:
+    import unicodedata
+
+    def width(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+    pieces, rest, room = [], line, columns
+    while width(rest) > room:
+        cut, used = 0, 0
+        for index, char in enumerate(rest):
+            used += width(char)
+            if used > room:
+                break
+            cut = index + 1
+        soft = max((i + 1 for i in range(cut // 2, cut) if rest[i] in " ,;:.)]}>/-=&|"), default=0)
+        cut = soft or cut or 1
+        pieces.append(rest[:cut])
+        rest, room = rest[cut:], columns - 2  # the mark takes two columns
+    pieces.append(rest)
+    return pieces

@@ -71,7 +71,7 @@ def source_cached(config: Config, slug: str) -> Document:
     from .source import read_document
 
     path = config.source_dir / f"{slug}.md"
-    return _cached(("source", str(path), repr(file_stat(path))), lambda: read_document(path))
+    return _cached(("source", str(path), repr(file_stat(path))), lambda: read_document(path, config.source_dir))
 
 
 def load_edition(config: Config, slug: str, lang: str) -> Edition:
@@ -141,6 +141,11 @@ def _render_job(config: Config, options: BuildOptions, job: Job) -> JobResult:
     from . import publish
 
     started = time.perf_counter()
+    if job.kind == "media":  # a figure's image for the web pages, an SVG sanitized
+        from .media import image_bytes
+
+        return JobResult(job, image_bytes(config.source_dir, job.rel.removeprefix("media/")),
+                         time.perf_counter() - started, ())
     editions = [load_edition(config, job.slug, lang) for lang in job.editions]
     if job.kind.endswith("pdf"):
         check_coverage(editions)
@@ -168,13 +173,15 @@ def _derive(result: JobResult, job: Job) -> JobResult:
 def check_coverage(editions: list[Edition]) -> None:
     """Every character has a glyph: fallback text is set in its own language's faces."""
     from . import fonts
+    from .render import text_languages
 
     for edition in editions:
         doc = edition.doc
+        also = text_languages(doc)
         for seg in doc.segments:
-            if fonts.missing_characters(seg.text, seg.lang):
+            if fonts.missing_characters(seg.text, seg.lang, also):
                 try:
-                    fonts.check_coverage(seg.text, seg.lang, f"{seg.kind} [{doc.lang}]")
+                    fonts.check_coverage(seg.text, seg.lang, f"{seg.kind} [{doc.lang}]", also)
                 except DiglotError as exc:
                     raise DiglotError(exc.message, doc.path, seg.line) from None
 

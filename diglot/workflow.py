@@ -20,9 +20,8 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
-from markdown_it import MarkdownIt
-from mdit_py_plugins.footnote import footnote_plugin
 
+from .syntax import text_parser
 from .catalog import atomic_write, extract_document, po_path, read_catalog
 from .config import Config
 from .editions import UI_DOMAIN, edition_recipes, read_documents
@@ -391,8 +390,7 @@ def _compare(name: str, source: list[str], target: list[str], added: str = "erro
     return out
 
 
-_INLINE = MarkdownIt("commonmark", {"html": False}).use(footnote_plugin)
-_INLINE.disable("footnote_tail")
+_INLINE = text_parser()
 MARKUP_KINDS = {"link_open": "link", "strong_open": "strong emphasis", "em_open": "emphasis",
                 "code_inline": "inline code", "image": "image"}
 

@@ -4,7 +4,8 @@
 #   scripts/system-packages.sh test    # the above plus Java, poppler-utils, Chromium, npm (axe-core)
 set -euo pipefail
 
-build_packages=(fontconfig fonts-noto-cjk fonts-noto-core fonts-noto-mono fonts-noto-color-emoji libpango-1.0-0 libpangoft2-1.0-0
+build_packages=(fontconfig fonts-noto-cjk fonts-noto-core fonts-noto-mono fonts-noto-color-emoji fonts-dejavu-core
+                libpango-1.0-0 libpangoft2-1.0-0
                 libharfbuzz0b libharfbuzz-subset0 gettext)
 test_packages=(default-jre-headless poppler-utils chromium)
 # The browser tests get axe-core with npm; any npm will do (NodeSource's nodejs ships its own).

@@ -1,0 +1,8 @@
+"""The documented bounds on what Diglot reads (README, "Limits"): hostile sizes fail early, never hang a build."""
+
+MAX_SOURCE_BYTES = 2_000_000
+MAX_SEGMENT_CHARS = 100_000
+MAX_SEGMENTS = 20_000
+#: Lists and quotes inside one another. markdown-it silently drops what lies deeper than its
+#: own nesting limit, so sources are parsed with room to spare and refused beyond this.
+MAX_NESTING = 20

@@ -1,0 +1,43 @@
+"""The Markdown Diglot reads, one configuration for every reader: the source's blocks and a segment's inline text.
+
+CommonMark with GFM tables and strikethrough, footnotes, definition and task lists, and
+pandoc's sub- and superscript (~x~, ^x^): what every renderer (web, print, EPUB) sets too.
+"""
+
+from __future__ import annotations
+
+from markdown_it import MarkdownIt
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+from mdit_py_plugins.subscript import sub_plugin
+from mdit_py_plugins.superscript import superscript_plugin
+
+from .limits import MAX_NESTING
+
+
+def text_parser() -> MarkdownIt:
+    """The reader of a segment's inline Markdown, for rendering and checks: the source's syntax
+    (strikethrough, sub- and superscript, footnote calls), raw HTML off (it stays text)."""
+    md = MarkdownIt("commonmark", {"html": False}).use(footnote_plugin).use(sub_plugin).use(superscript_plugin)
+    md.enable(["strikethrough"])
+    md.disable("footnote_tail")
+    return md
+
+
+def markdown() -> MarkdownIt:
+    """The source reader: CommonMark, GFM tables and strikethrough, footnotes, definition and
+    task lists, sub- and superscript (pandoc's ~x~ and ^x^), as every renderer reads them too.
+
+    html=True only so that comments and raw HTML arrive as their own tokens: comments are
+    editorial notes (dropped); other HTML is kept as text and escaped when rendered.
+    footnote_tail is off so every definition stays in place."""
+    md = (MarkdownIt("commonmark", {"html": True}).use(front_matter_plugin).use(footnote_plugin)
+          .use(deflist_plugin).use(sub_plugin).use(superscript_plugin))
+    md.enable(["table", "strikethrough"])
+    md.disable("footnote_tail")
+    # markdown-it drops, without a word, whatever lies deeper than maxNesting token levels
+    # (20 by default: a tenth nested list level). A list level takes two, a quote one, so with
+    # this room every block up to MAX_NESTING containers is parsed and the builder refuses deeper.
+    md.options["maxNesting"] = 2 * MAX_NESTING + 8
+    return md
