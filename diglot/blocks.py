@@ -201,9 +201,6 @@ class TreeBuilder:
         images = [c for c in inline.children or () if c.type == "image"]
         if images and self._alone(inline):
             return self._figure(inline, images[0], line)
-        for image in images:
-            self._error(f"image {image.attrGet('src')!r} inside running text: put it in a paragraph of its "
-                        "own to make a figure (with its text alternative and an optional \"caption\")", line)
         return Node("paragraph", self._segment("paragraph", inline), line=line)
 
     @staticmethod
@@ -219,7 +216,12 @@ class TreeBuilder:
             self._error(f"figure {src!r} has no text alternative: write it between the brackets, ![…](…)", line)
         alt_id = self._segment("alt", inline, one_line(alt)) if alt else None
         caption_id = self._segment("caption", inline, one_line(title)) if title.strip() else None
-        found = self.images.check(src, line) if self.images is not None else None
+        found = None
+        if self.images is not None:
+            try:
+                found = self.images.check(src, line)
+            except DiglotError as exc:
+                self._error(exc.message, line)
         return Node("figure", alt=alt_id, caption=caption_id, src=src, number=self.figures,
                     anchor=f"figure-{self.figures}", image=found, line=line)
 

@@ -123,8 +123,9 @@ def _check_raster(path: Path, src: str, expected: str) -> None:
                 raise DiglotError(f"image {src!r} has {image.width}×{image.height} pixels; the limit is "
                                   f"{MAX_IMAGE_PIXELS:,}")
             image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise DiglotError(f"image {src!r} is not a readable image ({exc})") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise DiglotError(f"image {src!r} is not a readable image: it is damaged or not what its name "
+                          "says") from None
     if found != expected:
         raise DiglotError(f"image {src!r} is a {found} file, not the {expected} its name says")
 

@@ -147,6 +147,7 @@ def plan(config: Config, options: BuildOptions, report: BuildReport) -> list[Job
     fonts = _fonts_digest(tuple(dict.fromkeys((*wanted, *document_languages(docs))))) if "pdf" in formats else ""
     jobs = []
     for doc in docs:
+        _report_warnings(doc, options, report)
         source = digest(doc.path.read_bytes().hex())
         messages = _published_editions(doc, config, options, report)
         langs = tuple(lang for lang in config.languages if lang in messages)
@@ -216,6 +217,14 @@ def _published_editions(doc: Document, config: Config, options: BuildOptions, re
     return {lang: messages for lang, (messages, _, published) in made.items() if published}
 
 
+def _report_warnings(doc: Document, options: BuildOptions, report: BuildReport) -> None:
+    for warning in doc.warnings:
+        log.warning("%s", warning)
+        report.warnings.append(warning)
+    if options.strict and doc.warnings:
+        raise DiglotError(f"{doc.warnings[0]} (--strict)")
+
+
 def _count_fallbacks(doc: Document, lang: str, fallbacks: int, options: BuildOptions, report: BuildReport) -> None:
     if not fallbacks:
         return
@@ -230,7 +239,7 @@ def _bilingual_jobs(doc: Document, messages: dict, config: Config, wanted, forma
     langs = tuple(lang for lang in config.languages if lang in messages)
     jobs = []
     for pair in config.pairs:
-        if not all(lang in messages for lang in pair) or not any(lang in wanted for lang in pair):
+        if not all(lang in messages and lang in wanted for lang in pair):  # both its languages asked for
             continue
         for kind in (k for k in kinds_for(pair[0], formats) if k in BILINGUAL_KINDS):
             extra = fonts if kind.endswith("pdf") else ""

@@ -25,6 +25,7 @@ class BuildReport:
     fallbacks: dict[str, int] = field(default_factory=dict)  # language → segments shown in the source language
     skipped: dict[str, str] = field(default_factory=dict)  # "slug lang" → reason
     withdrawn: list[str] = field(default_factory=list)  # outputs removed because their edition was skipped
+    warnings: list[str] = field(default_factory=list)  # path:line notes on the sources (an unused footnote …)
     up_to_date: bool = False
     peak_worker_kb: int = 0  # the largest resident set any worker reached
 

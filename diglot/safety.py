@@ -48,7 +48,8 @@ def targets(text: str) -> list[tuple[str, str]]:
 def problem_with(kind: str, target: str) -> str | None:
     """Why ``target`` is refused, or None when it is allowed."""
     if kind == "image":
-        return f"image {target!r}: images are not supported; nothing is fetched or embedded"
+        return (f"image {target!r} inside running text: a figure is an image in a paragraph of its own, "
+                "with its text alternative and an optional \"caption\"")
     cleaned = re.sub(r"[\x00-\x20\x7f]+", "", unquote(target))
     scheme = _SCHEME.match(cleaned)
     if scheme:

@@ -33,6 +33,20 @@ def copy_project(dest: Path) -> Path:
     return dest
 
 
+def sample_project(name: str, dest: Path) -> Path:
+    """A copy of tests/data/<name> with the repository's templates and UI catalogues (the sample
+    projects keep only what is their own: sources, document catalogues, other languages' UI)."""
+    shutil.copytree(REPO / "tests" / "data" / name, dest)
+    shutil.copytree(REPO / "templates", dest / "templates")
+    shutil.copy2(REPO / "translations" / "ui.pot", dest / "translations" / "ui.pot")
+    for po in (REPO / "translations").glob("*/LC_MESSAGES/ui.po"):
+        target = dest / po.relative_to(REPO)
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(po, target)
+    return dest
+
+
 @pytest.fixture(scope="session")
 def built_project(tmp_path_factory) -> Path:
     """A copy of the project, built once per session with ``diglot -C COPY -q build``."""

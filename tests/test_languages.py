@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import ast
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO, run_cli
+from conftest import REPO, run_cli, sample_project
 from judges import epubcheck, html_text, pdf_fonts, pdf_lang, pdf_text, squeeze, vnu
 
 DATA = Path(__file__).resolve().parent / "data" / "languages"
@@ -34,9 +33,7 @@ REGION = {"zh-Hans": "SC", "zh-Hant": "TC", "zh-HK": "HK", "ja": "JP"}
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("languages") / "project"
-    shutil.copytree(DATA, root)
-    shutil.copytree(REPO / "templates", root / "templates")
+    root = sample_project("languages", tmp_path_factory.mktemp("languages") / "project")
     code, out, err = run_cli(root, "build", "-j", "2")
     assert code == 0, out + err
     return root

@@ -280,3 +280,67 @@ def test_several_front_matter_problems_are_reported_together(tmp_path):
     found = lines_of(error_of(path))
     assert (path, line_of(text, "colour:")) in found
     assert (path, line_of(text, "size:")) in found
+
+
+# --- figures, notes and comments: every problem of a document at once, each at its line ------
+
+def test_every_bad_figure_is_refused_at_its_line_in_one_run(tmp_path):
+    import os
+
+    (tmp_path / "images").mkdir()
+    from PIL import Image
+
+    Image.new("RGB", (4, 4)).save(tmp_path / "images" / "fake.png", format="GIF")  # a GIF named .png
+    (tmp_path / "images" / "broken.jpg").write_bytes(b"\xff\xd8\xff not a JPEG")
+    (tmp_path / "images" / "page.html").write_text("<p>not an image</p>", encoding="utf-8")
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.png"
+    outside.write_bytes(b"\x89PNG\r\n\x1a\n")
+    os.symlink(outside, tmp_path / "images" / "link.png")
+    text = ("---\ntitle: 图\nlang: zh-Hans\n---\n\n"
+            "![远程](https://example.com/a.png)\n\n"      # line 6
+            "![外面](../outside.png)\n\n"                  # 8
+            "![链接](images/link.png)\n\n"                 # 10
+            "![假的](images/fake.png)\n\n"                 # 12
+            "![网页](images/page.html)\n\n"                # 14
+            "![没有](images/missing.png)\n\n"              # 16
+            "文字里的 ![图](images/fake.png) 不行。\n\n"      # 18
+            "![](images/missing.png)\n\n"                 # 20
+            "![坏的](images/broken.jpg)\n")                # 22
+    path = write(tmp_path, text)
+    with pytest.raises(DiglotError) as caught:
+        read_document(path)
+    errors = getattr(caught.value, "errors", [caught.value])
+    by_line: dict[int, str] = {}
+    for e in errors:
+        by_line[e.line] = by_line.get(e.line, "") + e.message + "\n"
+    assert set(by_line) == {6, 8, 10, 12, 14, 16, 18, 20, 22}, by_line
+    assert "network" in by_line[6] and "outside" in by_line[8] and "symbolic link" in by_line[10]
+    assert "GIF" in by_line[12] and "not an image" in by_line[14] and "no such file" in by_line[16]
+    assert "running text" in by_line[18] and "text alternative" in by_line[20] and "damaged" in by_line[22]
+    assert str(tmp_path) not in "".join(by_line.values())  # the message names the source's path, not the disk's
+    assert all(e.path == path for e in errors)
+
+
+@pytest.mark.parametrize("body, line, words", [
+    ("正文[^a]。\n\n[^a]: 一。\n\n[^a]: 二。\n", 10, "defined twice"),
+    ("正文[^a]。\n\n[^a]: 注里又有注[^b]。\n\n[^b]: 二。\n", 8, "inside a footnote"),
+    ("正文。\n\n<!-- 没有关上的注释\n\n后面的文字\n", 8, "never closed"),
+    ("## 一 {#same}\n\n## 二 {#same}\n", 8, "used twice"),
+])
+def test_notes_anchors_and_comments_a_reader_would_lose_are_errors(tmp_path, body, line, words):
+    path = write(tmp_path, f"---\ntitle: 标题\nlang: zh-Hans\n---\n\n{body}")
+    error = error_of(path)
+    assert (error.line, words in error.message) == (line, True), (error.line, error.message)
+
+
+def test_a_note_never_called_is_a_warning_naming_its_line(tmp_path):
+    doc = read_document(write(tmp_path, "---\ntitle: 标题\nlang: zh-Hans\n---\n\n正文。\n\n[^x]: 没人叫我。\n"))
+    assert len(doc.warnings) == 1 and doc.warnings[0].endswith("footnote [^x] is defined but never called; it is "
+                                                               "not published") and ":8:" in doc.warnings[0]
+
+
+def test_headings_keep_an_outline_without_gaps_whatever_levels_they_are_written_at(tmp_path):
+    doc = read_document(write(tmp_path, "---\ntitle: 标题\nlang: zh-Hans\n---\n\n## 一\n\n#### 一之一\n\n### 一之二\n\n"
+                                       "## 二 {#two}\n\n## 二\n"))
+    headings = [(n.level, n.anchor) for n in doc.body if n.kind == "heading"]
+    assert headings == [(1, "一"), (2, "一之一"), (2, "一之二"), (1, "two"), (1, "二")]
