@@ -382,7 +382,7 @@ def only_template_attributes(node):
 def render_epub(zh_edition, en_edition, config: Config) -> bytes:
     """The bilingual EPUB 3 (cover, title page, contents, interleaved text), through diglot.epub."""
     from .builder import stable_identifier
-    from .cover import cover_svg
+    from .cover import cover_image
     from .ebook import book_metadata, load_labels
     from .epub import Accessibility, Book, Finish, write_epub
 
@@ -392,18 +392,21 @@ def render_epub(zh_edition, en_edition, config: Config) -> bytes:
     labels = load_labels(templates, zh.lang, zh_edition.ui)
     labels["cover_alt"] = labels["cover_alt"].format(title=title)
     languages = f"{language_name(zh.lang)} · {language_name(en.lang)}"
-    cover = cover_svg(_environment(config, zh_edition), templates, title=title, lang=zh.lang,
-                      publisher=zh.meta.publisher, language=languages, date=format_date(zh, zh.lang),
-                      alt=labels["cover_alt"])
+    cover = cover_image(_environment(config, zh_edition), templates, title=title, lang=zh.lang,
+                        publisher=zh.meta.publisher, language=languages, date=format_date(zh, zh.lang),
+                        alt=labels["cover_alt"])
     metadata = book_metadata(zh, stable_identifier(zh, f"{zh.lang}-{en.lang}"), labels, False)
     # The English title as the subtitle: the book is catalogued under its Chinese title.
     metadata["title"] = [{"type": "main", "text": title}, {"type": "subtitle", "text": plain_title(en.title.text)}]
     book = Book(
         metadata=metadata,
         stylesheets=(templates / "epub" / "epub.css", templates / "bilingual" / "epub.css"),
-        finish=Finish(labels=labels, accessibility=Accessibility(summary=labels["summary"])),
-        cover_svg=cover,
+        finish=Finish(labels=labels, accessibility=Accessibility(summary=labels["summary"]), languages=(en.lang,)),
+        cover_png=cover,
         transform=only_template_attributes,
+        # Both halves' calls show the note's number, as in the PDF: [^draft-zh] and [^draft-en] are note 1.
+        note_numbers={f"{label}-{role}": number for label, number in zh.footnote_numbers().items()
+                      for role in ("zh", "en")},
     )
     return write_epub(epub_markdown(zh_edition, en_edition, config), book)
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from . import fonts
-from .cover import cover_svg
+from .cover import cover_image
 from .epub import Accessibility, Book, Finish, upright_short_numbers, write_epub
 from .errors import DiglotError
 from .model import Document, plain_title
@@ -46,17 +46,18 @@ def render_book(edition: Edition, config: Config, env: Environment, *, vertical:
     labels["cover_alt"] = labels["cover_alt"].format(title=title)
     markdown = _markdown(env, templates, doc)
     identifier = stable_identifier(doc, f"{doc.lang}/vertical" if vertical else doc.lang)
-    cover = cover_svg(env, templates, title=title, lang=doc.lang, publisher=doc.meta.publisher,
-                      language=language_name(doc.lang), date=format_date(doc, doc.lang),
-                      alt=labels["cover_alt"], vertical=vertical)
+    cover = cover_image(env, templates, title=title, lang=doc.lang, publisher=doc.meta.publisher,
+                        language=language_name(doc.lang), date=format_date(doc, doc.lang),
+                        alt=labels["cover_alt"], vertical=vertical)
     summary = labels["summary"] + (" " + labels["summary_vertical"] if vertical else "")
     sheets = [templates / "epub" / "epub.css"] + ([templates / "epub" / "epub-vertical.css"] if vertical else [])
     book = Book(
         metadata=book_metadata(doc, identifier, labels, vertical),
         stylesheets=tuple(sheets),
         finish=Finish(labels=labels, accessibility=Accessibility(summary=summary)),
-        cover_svg=cover,
+        cover_png=cover,
         transform=upright_short_numbers if vertical else None,
+        note_numbers=doc.footnote_numbers(),
     )
     if not embed_fonts:
         return write_epub(markdown, book)
@@ -81,13 +82,22 @@ def book_metadata(doc: Document, identifier: str, labels: dict, vertical: bool) 
         "lang": doc.lang,
         "identifier": identifier,
         "date": meta.date_text,
-        "creator": meta.author,
+        "creator": creators(meta),
         "publisher": meta.publisher,
         "rights": meta.rights,  # optional in the front matter; left out rather than invented
         "description": plain_title(doc.description.text) if doc.description else "",
         "toc-title": labels["toc"],
         "page-progression-direction": "rtl" if vertical else "ltr",
     }
+
+
+def creators(meta) -> list[dict]:
+    """dc:creator: the author; without one, the publisher, whose work a document issued under
+    its name is (the PDF's Author says the same). Reading systems and stores list a book under
+    its creator, and show "Unknown" when it has none."""
+    if meta.author:
+        return [{"text": meta.author, "role": "aut"}]
+    return [{"text": meta.publisher}] if meta.publisher else []
 
 
 def _titles(title: str, subtitle: str) -> str | list[dict]:
