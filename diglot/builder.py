@@ -34,7 +34,11 @@ log = logging.getLogger("diglot.build")
 UI_DOMAIN = "ui"
 #: kind → format option that selects it. print.pdf and vertical.epub are variants.
 KINDS = {"html": "html", "pdf": "pdf", "print.pdf": "pdf", "epub": "epub", "vertical.epub": "epub"}
-ENGINE_PACKAGES = ("weasyprint", "pypandoc-binary", "opencc", "babel", "jinja2", "markdown-it-py", "pydyf", "pikepdf")
+ENGINE_PACKAGES = ("weasyprint", "pypandoc-binary", "opencc", "babel", "jinja2", "markdown-it-py", "pydyf", "pikepdf",
+                   "uharfbuzz", "resvg-py", "pillow")
+
+#: Formats drawn with the installed fonts (the PDFs' text, the e-books' cover): their fingerprints include them.
+FONT_FORMATS = ("pdf", "epub")
 
 
 @dataclass(frozen=True)
@@ -271,8 +275,8 @@ def _fonts_digest(langs) -> str:
 
 
 def _fonts_used(config: Config, options: BuildOptions) -> dict[str, list[int]]:
-    """Font file → stat, for the no-op check: what the PDFs' fingerprints saw (fc-match is cached)."""
-    if "pdf" not in (options.formats or config.formats):
+    """Font file → stat, for the no-op check: what the PDFs' and e-books' fingerprints saw (fc-match is cached)."""
+    if not set(FONT_FORMATS) & set(options.formats or config.formats):
         return {}
     from .fonts import font_files
 
@@ -291,7 +295,7 @@ def plan(config: Config, options: BuildOptions, report: BuildReport) -> list[Job
     languages = options.languages or config.languages
     common = digest(plan_key(config, options), _engine_versions(), _templates_digest(config))
     ui = {lang: _ui_digest(catalog) for lang, catalog in ui_catalogs(config).items()}
-    fonts = _fonts_digest(tuple(languages)) if "pdf" in formats else ""
+    fonts = _fonts_digest(tuple(languages)) if set(FONT_FORMATS) & set(formats) else ""
     jobs = []
     for doc in read_documents(config):
         source = digest(doc.path.read_bytes().hex())
@@ -305,7 +309,7 @@ def plan(config: Config, options: BuildOptions, report: BuildReport) -> list[Job
         langs = tuple(lang for lang, _ in published)
         for lang, messages in published:
             for kind in kinds_for(lang, formats):
-                extra = langs if kind == "html" else fonts if kind.endswith("pdf") else ""
+                extra = langs if kind == "html" else fonts if kind.endswith(FONT_FORMATS) else ""
                 rel = f"{lang}/{doc.slug}.{kind}"
                 fingerprint = digest(common, source, messages, ui[lang], kind, extra)
                 jobs.append(Job(doc.slug, lang, kind, rel, langs, fingerprint))
@@ -322,7 +326,7 @@ def _bilingual_jobs(doc: Document, messages: dict, langs, formats, base: tuple, 
     jobs = []
     for zh in (lang for lang in CHINESE if lang in messages):
         for kind in (k for k in kinds_for(zh, formats) if k in BILINGUAL_KINDS):
-            extra = fonts if kind.endswith("pdf") else ""
+            extra = fonts if kind.endswith(FONT_FORMATS) else ""
             fingerprint = digest(*base, messages[zh], messages["en"], ui[zh], ui["en"], kind, extra, "bilingual")
             jobs.append(Job(doc.slug, f"{zh}-en", kind, output_name(doc.slug, zh, kind), langs, fingerprint))
     return jobs
