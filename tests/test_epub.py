@@ -459,6 +459,16 @@ def test_stylesheet_cjk_defaults_and_no_embedded_fonts(epub_books, lang):
     assert not [n for n in files if n.startswith("EPUB/fonts/")], "fonts are embedded only on request"
 
 
+@pytest.mark.parametrize("which", PUBLISHED)
+def test_stylesheets_leave_text_colours_to_the_reader(epub_books, which):
+    """Night and sepia modes recolour the text and the page: no colour or background of the book's
+    own may stand in their way (the bilingual English was #2b3a4a, 1.8:1 on black)."""
+    css = "".join(d.decode("utf-8") for n, d in entries(epub_books[which]).items() if n.endswith(".css"))
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    fixed = re.findall(r"(?<![\w-])(color|background(?:-color)?)\s*:\s*([^;}]+)", css)
+    assert not fixed, fixed
+
+
 def test_embedded_fonts_are_small_subsets_covering_the_text(epub_books):
     from io import BytesIO
 
