@@ -50,11 +50,11 @@ def cover_faces(lang: str, bold: bool = False) -> tuple[CoverFace, ...]:
     from .fonts import FACES
 
     order = [lang, *(other for other in FACES if other != lang)] if lang in FACES else list(FACES)
-    return tuple(_face(FACES[code][0].family, bold) for code in order)
+    return tuple(_face(FACES[code][0].family, FACES[code][0].package, bold) for code in order)
 
 
 @lru_cache(maxsize=None)
-def _face(family: str, bold: bool) -> CoverFace:
+def _face(family: str, package: str, bold: bool) -> CoverFace:
     pattern = f"{family}:bold" if bold else family
     try:
         out = subprocess.run(["fc-match", "-f", "%{file}\t%{index}\t%{family[0]}", pattern], capture_output=True,
@@ -64,7 +64,7 @@ def _face(family: str, bold: bool) -> CoverFace:
     path, index, found = out.split("\t")
     if found != family:
         raise DiglotError(f"font '{pattern}' not found by fontconfig (it offers '{found}' instead); the cover "
-                          "needs it: apt-get install fonts-noto-core fonts-noto-cjk")
+                          f"needs it: apt-get install {package}")
     return CoverFace(family, path, int(index or 0))
 
 
