@@ -64,14 +64,15 @@ def raw_tools_commands(project: Path, work: Path) -> dict[tuple[str, str], list[
     """
     sys.path.insert(0, str(REPO))
     from diglot import bilingual, publish
-    from diglot.builder import BuildOptions, BuildReport, Output, prepare
+    from diglot.editions import prepare
+    from diglot.report import Output
     from diglot.config import load_config
     from diglot.epub import READER
     from diglot.render import epub_context, render_template
 
     config = load_config(project)
     pandoc = str(Path(__import__("pypandoc").get_pandoc_path()))
-    editions = {e.doc.lang: e for e in prepare(config, BuildOptions(), BuildReport())}
+    editions = {e.doc.lang: e for e in prepare(config)}
     commands = {}
     for lang, edition in editions.items():
         doc, env = edition.doc, publish._environment(config, edition.ui)
@@ -85,13 +86,13 @@ def raw_tools_commands(project: Path, work: Path) -> dict[tuple[str, str], list[
         script = ("import jinja2,sys; jinja2.Environment(loader=jinja2.FileSystemLoader(sys.argv[1]))"
                   ".get_template('web/page.html.j2')")
         commands[(lang, "html")] = [PYTHON, "-c", script, str(config.templates_dir)]
-    for zh in ("zh-Hans", "zh-Hant"):
-        stem = work / f"{zh}-en-bilingual"
-        sink = Output(stem.with_suffix(".pdf"), zh, "pdf")
-        commands[(f"{zh}-en", "pdf")] = _weasyprint(
-            lambda: bilingual.render_pdf(editions[zh], editions["en"], config, sink), stem)
-        commands[(f"{zh}-en", "epub")] = commands[(zh, "epub")]
-        commands[(f"{zh}-en", "html")] = commands[(zh, "html")]
+    for a, b in config.pairs:
+        stem = work / f"{a}-{b}-bilingual"
+        sink = Output(stem.with_suffix(".pdf"), a, "pdf")
+        commands[(f"{a}-{b}", "pdf")] = _weasyprint(
+            lambda: bilingual.render_pdf(editions[a], editions[b], config, sink), stem)
+        commands[(f"{a}-{b}", "epub")] = commands[(a, "epub")]
+        commands[(f"{a}-{b}", "html")] = commands[(a, "html")]
     return commands
 
 

@@ -1,7 +1,9 @@
-"""Bilingual (Chinese/English) parallel editions: web page, print PDF and EPUB, block by block.
+"""Bilingual parallel editions of any two languages: web page, print PDF and EPUB, block by block.
 
-A Chinese and the English edition of a document share their Node tree and segment ids, so
-each block pairs by id: one row of the web page and of the PDF, two adjacent blocks of the EPUB.
+Two editions of a document share their Node tree and segment ids, so each block pairs by id:
+one row of the web page and of the PDF (first language left), two adjacent blocks of the EPUB.
+The sides are "a" and "b" (the configured pair's order); what differs by language (faces,
+justification, the narrower column of a CJK side) comes from the language registry.
 """
 
 from __future__ import annotations
@@ -14,60 +16,58 @@ from markupsafe import Markup, escape
 from .config import Config
 from .errors import DiglotError
 from .model import FOOTNOTE_REF, Document, Segment, plain_title
+from .languages import language
+from .plan import BILINGUAL_KINDS, bilingual_path
 from .render import (
     InlineRenderer, PrintInlineRenderer, anchor, footnote_body, footnote_text, format_date, install_translations,
-    language_name,
-    make_environment, render_template, web_inline,
+    language_css, language_name, make_environment, render_template, text_languages, web_inline,
 )
 from .typography import TypeArea, type_area
 
-#: The Chinese editions a bilingual edition can pair with English.
-CHINESE = ("zh-Hans", "zh-Hant")
-ENGLISH = "en"
 #: What a block shows before the source text when its translation is missing or fuzzy.
 UNTRANSLATED = "Not yet translated"
-KINDS = ("html", "pdf", "print.pdf", "epub")
+KINDS = BILINGUAL_KINDS
+ROLES = ("a", "b")
 
 
-def output_name(slug: str, zh_lang: str, kind: str) -> str:
-    """Where a bilingual edition goes, relative to output/: bilingual/<slug>.zh-Hans-en.pdf."""
-    return f"bilingual/{slug}.{zh_lang}-{ENGLISH}.{kind}"
+def output_name(slug: str, pair: tuple[str, str], kind: str) -> str:
+    """Where a bilingual edition goes, relative to output/: bilingual/<slug>.<a>-<b>.<kind>."""
+    return bilingual_path(slug, pair, kind)
 
 
-def render_bilingual(kind: str, zh_edition, en_edition, config: Config, options, output) -> bytes:
-    """One bilingual edition of ``kind`` (html, pdf, print.pdf, epub) from a Chinese and the English edition.
+def render_bilingual(kind: str, a_edition, b_edition, config: Config, options, output) -> bytes:
+    """One bilingual edition of ``kind`` (html, pdf, print.pdf, epub) from two editions of a document.
 
-    ``output`` collects warnings (an Output of diglot.builder, or anything with ``.warnings``).
+    ``output`` collects warnings (a diglot.report.Output, or anything with ``.warnings``).
     """
-    check_pairing(zh_edition.doc, en_edition.doc)
+    check_pairing(a_edition.doc, b_edition.doc)
     if kind == "html":
-        return render_html(zh_edition, en_edition, config, options).encode("utf-8")
+        return render_html(a_edition, b_edition, config, options).encode("utf-8")
     if kind == "pdf":
-        return render_pdf(zh_edition, en_edition, config, output)
+        return render_pdf(a_edition, b_edition, config, output)
     if kind == "print.pdf":
         from .printshop import print_shop_pdf
 
-        return print_shop_pdf(render_pdf(zh_edition, en_edition, config, output))
+        return print_shop_pdf(render_pdf(a_edition, b_edition, config, output))
     if kind == "epub":
-        return render_epub(zh_edition, en_edition, config)
+        return render_epub(a_edition, b_edition, config)
     raise DiglotError(f"unknown bilingual format {kind!r} (known: {', '.join(KINDS)})")
 
 
-def check_pairing(zh: Document, en: Document) -> None:
-    """Both editions are of one document, Chinese and English, with the same blocks."""
-    if zh.lang not in CHINESE or en.lang != ENGLISH:
-        raise DiglotError(f"a bilingual edition pairs {' or '.join(CHINESE)} with {ENGLISH}, not {zh.lang} "
-                          f"with {en.lang}")
-    if zh.slug != en.slug or zh.body != en.body or zh.footnotes != en.footnotes:
-        raise DiglotError(f"{zh.path}: the {zh.lang} and {en.lang} editions do not have the same blocks; "
+def check_pairing(a: Document, b: Document) -> None:
+    """Both editions are of one document, in two languages, with the same blocks."""
+    if a.lang == b.lang:
+        raise DiglotError(f"a bilingual edition pairs two languages, not {a.lang} with itself")
+    if a.slug != b.slug or a.body != b.body or a.footnotes != b.footnotes:
+        raise DiglotError(f"{a.path}: the {a.lang} and {b.lang} editions do not have the same blocks; "
                           "they cannot be set side by side")
-    if [s.id for s in zh.segments] != [s.id for s in en.segments]:
-        raise DiglotError(f"{zh.path}: the {zh.lang} and {en.lang} editions do not have the same segments")
+    if [s.id for s in a.segments] != [s.id for s in b.segments]:
+        raise DiglotError(f"{a.path}: the {a.lang} and {b.lang} editions do not have the same segments")
 
 
-def pairs(zh: Document, en: Document) -> list[tuple[Segment, Segment]]:
-    """Every (Chinese, English) segment pair, in the order of the document."""
-    return [(seg, en.segment(seg.id)) for seg in zh.segments]
+def pairs(a: Document, b: Document) -> list[tuple[Segment, Segment]]:
+    """Every (first, second) segment pair, in the order of the document."""
+    return [(seg, b.segment(seg.id)) for seg in a.segments]
 
 
 # --- one language of the pair ---------------------------------------------------------------
@@ -76,7 +76,7 @@ def pairs(zh: Document, en: Document) -> list[tuple[Segment, Segment]]:
 class Side:
     """One column of the pair: its edition's text, rendered for one medium."""
 
-    role: str  # "zh" | "en": the column, and the class of its blocks
+    role: str  # "a" | "b": the column (first, second language of the pair), and the class of its blocks
     doc: Document
     inline: Callable[[Segment], Markup]  # inline Markdown → HTML for this medium
     untranslated: str  # the fallback marker, in this side's language
@@ -89,8 +89,17 @@ class Side:
         """True when the segment shows the source text because its translation is missing or fuzzy."""
         return self.doc.segment(seg_id).lang != self.doc.lang
 
+    @property
+    def cjk(self) -> bool:
+        """Set on the character grid (Chinese, Japanese): the narrower column, CJK markers."""
+        return language(self.lang).cjk
+
+    @property
+    def classes(self) -> str:
+        return " ".join([self.role, *(["cjk"] if self.cjk else [])])
+
     def attrs(self, seg_id: str, extra: str = "") -> Markup:
-        classes = ["half", self.role, *extra.split(), *(["fallback"] if self.fallback(seg_id) else [])]
+        classes = ["half", self.classes, *extra.split(), *(["fallback"] if self.fallback(seg_id) else [])]
         return Markup(' lang="{}" class="{}"').format(self.lang, " ".join(classes))
 
     def text(self, seg_id: str) -> Markup:
@@ -108,9 +117,9 @@ def _gettext(ui) -> Callable[[str], Markup]:
     return lambda message: Markup(escape(ui.gettext(message)))
 
 
-def _sides(zh_edition, en_edition, make_inline: Callable[[Document, str], Callable]) -> list[Side]:
+def _sides(a_edition, b_edition, make_inline: Callable[[Document, str], Callable]) -> list[Side]:
     return [Side(role, edition.doc, make_inline(edition.doc, role), edition.ui.gettext(UNTRANSLATED))
-            for role, edition in (("zh", zh_edition), ("en", en_edition))]
+            for role, edition in zip(ROLES, (a_edition, b_edition))]
 
 
 def _plain(text: str) -> str:
@@ -119,11 +128,11 @@ def _plain(text: str) -> str:
     return plain_text(text)
 
 
-def _common_context(zh_edition, en_edition, sides: list[Side]) -> dict:
+def _common_context(a_edition, b_edition, sides: list[Side]) -> dict:
     """What every medium shows: titles, descriptions, dates, headings, notes, labels."""
-    zh, en = zh_edition.doc, en_edition.doc
-    numbers = zh.footnote_numbers()
-    notes = sorted(zh.footnotes, key=lambda n: numbers.get(n.label, 0))
+    a, b = a_edition.doc, b_edition.doc
+    numbers = a.footnote_numbers()
+    notes = sorted(a.footnotes, key=lambda n: numbers.get(n.label, 0))
 
     def label(seg_id: str) -> str:
         return " · ".join(_plain(s.doc.segment(seg_id).text) for s in sides)
@@ -132,65 +141,79 @@ def _common_context(zh_edition, en_edition, sides: list[Side]) -> dict:
         return " fallback-pair" if any(s.fallback(seg_id) for s in sides) else ""
 
     return {
-        "zh": zh, "en": en, "sides": sides, "lang": zh.lang, "slug": zh.slug,
-        "title": f"{plain_title(zh.title.text)} · {plain_title(en.title.text)}",
+        "a": sides[0], "b": sides[1], "sides": sides, "lang": a.lang, "slug": a.slug,
+        "title": f"{plain_title(a.title.text)} · {plain_title(b.title.text)}",
         "titles": {s.role: plain_title(s.doc.title.text) for s in sides},
-        "description": _description(zh, en),
-        "has_description": zh.description is not None,
-        "publisher": zh.meta.publisher, "author": zh.meta.author or zh.meta.publisher,
+        "description": _description(a, b),
+        "has_description": a.description is not None,
+        "publisher": _both(a, b, "publisher"), "author": _both(a, b, "author") or _both(a, b, "publisher"),
         "dates": [(s, format_date(s.doc, s.lang)) for s in sides if s.doc.meta.date],
-        "date_iso": zh.meta.date_text,
+        "date_iso": a.meta.date_text,
         "languages": [(s, language_name(s.lang)) for s in sides],
-        "body": zh.body, "anchor": anchor, "label": label, "row_class": row_class,
-        "toc": [n for n in zh.body if n.kind == "heading" and n.level == 1],
+        "body": a.body, "anchor": anchor, "label": label, "row_class": row_class,
+        "toc": [n for n in a.body if n.kind == "heading" and n.level == 1],
         "notes": [{"label": n.label, "number": numbers.get(n.label, 0),
                    "segments": [c.segment for c in n.children if c.segment]} for n in notes],
-        "en_": _gettext(en_edition.ui),
+        "b_": _gettext(b_edition.ui),
     }
 
 
-def _description(zh: Document, en: Document) -> str:
-    parts = [plain_title(d.description.text) for d in (zh, en) if d.description is not None]
+def _both(a: Document, b: Document, name: str) -> str:
+    """A front matter text as both editions give it: once when they agree (a name), else both."""
+    texts = list(dict.fromkeys(t for t in (a.field_text(name), b.field_text(name)) if t))
+    return " · ".join(texts)
+
+
+def _description(a: Document, b: Document) -> str:
+    parts = [plain_title(d.description.text) for d in (a, b) if d.description is not None]
     return " ".join(parts)
 
 
-def _environment(config: Config, zh_edition):
-    # `_()` is the Chinese edition's UI catalogue; `en_()` (context) the English one.
+def _environment(config: Config, a_edition):
+    # `_()` is the first edition's UI catalogue; `b_()` (context) the second's.
     env = make_environment(config.templates_dir)
-    install_translations(env, zh_edition.ui)
+    install_translations(env, a_edition.ui)
     return env
 
 
-def _render(config: Config, zh_edition, name: str, **context) -> str:
-    return render_template(_environment(config, zh_edition), name, config.templates_dir, **context)
+def _render(config: Config, a_edition, name: str, **context) -> str:
+    return render_template(_environment(config, a_edition), name, config.templates_dir, **context)
+
+
+def _languages(a_edition, b_edition) -> list[str]:
+    """Both languages, then any other the text holds (fallback text in the source language)."""
+
+    return list(dict.fromkeys([a_edition.doc.lang, b_edition.doc.lang, *text_languages(a_edition.doc),
+                               *text_languages(b_edition.doc)]))
 
 
 # --- web page --------------------------------------------------------------------------------
 
 def _web_inline(doc: Document, role: str) -> InlineRenderer:
-    # Note ids carry the side (fn-zh-…, fn-en-…): both languages' notes are on one page.
+    # Note ids carry the side (fn-a-…, fn-b-…): both languages' notes are on one page.
     return web_inline(doc, f"{role}-")
 
 
-def render_html(zh_edition, en_edition, config: Config, options=None) -> str:
+def render_html(a_edition, b_edition, config: Config, options=None) -> str:
     """The bilingual web page: self-contained (inline CSS, no script, no web fonts)."""
-    sides = _sides(zh_edition, en_edition, _web_inline)
-    context = _common_context(zh_edition, en_edition, sides)
+    sides = _sides(a_edition, b_edition, _web_inline)
+    context = _common_context(a_edition, b_edition, sides)
     css = "\n".join((config.templates_dir / part).read_text(encoding="utf-8")
                     for part in ("web/site.css", "bilingual/web.css"))
+    css += language_css(_environment(config, a_edition), config.templates_dir, "web", _languages(a_edition, b_edition))
     if getattr(options, "draft", False):
         css += "\n.fallback { background: #fff3b0; color: #1d1d1f; outline: 1px dashed #b58900; }\n"
     formats = getattr(options, "formats", None) or config.formats
-    zh = zh_edition.doc
+    a, pair = a_edition.doc, (a_edition.doc.lang, b_edition.doc.lang)
     context.update(
         css=Markup(css),
-        editions=[(s, language_name(s.lang), f"../{s.lang}/{zh.slug}.html") for s in sides],
-        downloads=[{"kind": kind, "href": output_name(zh.slug, zh.lang, kind).split("/", 1)[1],
+        editions=[(s, language_name(s.lang), f"../{s.lang}/{a.slug}.html") for s in sides],
+        downloads=[{"kind": kind, "href": output_name(a.slug, pair, kind).split("/", 1)[1],
                     "type": {"pdf": "application/pdf", "epub": "application/epub+zip"}[kind]}
                    for kind in ("pdf", "epub") if kind in formats],
-        meta_description=_meta_description(zh),
+        meta_description=_meta_description(a),
     )
-    return _render(config, zh_edition, "bilingual/page.html.j2", **context)
+    return _render(config, a_edition, "bilingual/page.html.j2", **context)
 
 
 def _meta_description(doc: Document) -> str:
@@ -203,92 +226,112 @@ def _meta_description(doc: Document) -> str:
 
 #: Share of the paper's width the two columns and their gutter take (the single-language book: 0.68).
 WIDTH_SHARE = 0.78
-#: Chinese share of the measure: English runs about 1.4 times as many lines as Chinese at the
-#: same width, so the Chinese column is the narrower one and a pair's columns end close together.
-ZH_SHARE = 0.36
+#: A CJK column's share of the measure beside an alphabetic one: English runs about 1.4 times as
+#: many lines as Chinese at the same width, so the CJK column is the narrower one and a pair's
+#: columns end close together. Two columns of the same kind share the measure equally.
+CJK_SHARE = 0.36
 GUTTER_CHARS = 2
 #: Both columns share one line pitch: a pair that starts at the foot of a page then fits
 #: its first lines in both columns or in neither (WeasyPrint decides each cell alone).
-ZH_SIZE, EN_SIZE, PITCH = 10.5, 10.0, 16.8
+CJK_SIZE, WESTERN_SIZE, PITCH = 10.5, 10.0, 16.8
 NOTE_SIZE = 8.5
 #: A pair longer than this share of a page (lines of its longer side) may break across pages;
 #: shorter ones move whole to the next page, leaving at most this much of a page blank.
 LONG_SHARE = 0.2
-#: Average advance of an English character at EN_SIZE (Noto Serif), in pt, to estimate line counts.
-EN_CHAR = 0.47 * EN_SIZE
+#: Average advance of an alphabetic character at WESTERN_SIZE (Noto Serif), in pt, to estimate line counts.
+WESTERN_CHAR = 0.47 * WESTERN_SIZE
 
 
 @dataclass(frozen=True)
 class Columns:
-    """The bilingual page: a type area of whole Chinese characters, split into two columns."""
+    """The bilingual page: a type area of whole CJK characters, split into two columns."""
 
     area: TypeArea  # paper and margins, for templates/print/page.css.j2
-    zh_chars: int
-    zh_width: float
+    a_chars: int  # the first column's width in grid characters
+    a_width: float
     gutter: float
-    en_width: float
+    b_width: float
     pitch: float
+    a_size: float  # body sizes of the two columns
+    b_size: float
 
 
-def columns(paper: str = "A4") -> Columns:
-    """Page geometry of the bilingual book for ``paper``: wider than the single-language book's."""
+def _weight(cjk: bool) -> float:
+    return CJK_SHARE if cjk else 1 - CJK_SHARE
+
+
+def columns(paper: str = "A4", pair: tuple[str, str] | None = None) -> Columns:
+    """Page geometry of the bilingual book for ``paper``: wider than the single-language book's,
+    the narrower column for a CJK side beside an alphabetic one (the default pair's, by default)."""
+    from .languages import DEFAULT_LANGUAGES, default_pairs
+
+    cjk = [language(tag).cjk for tag in pair or default_pairs(DEFAULT_LANGUAGES)[0]]
     base = type_area(paper)
     size = base.grid_size
     chars = int(base.paper_width * WIDTH_SHARE // size)
-    zh_chars = round(chars * ZH_SHARE)
+    text_chars = chars - GUTTER_CHARS
+    a_chars = round(text_chars * _weight(cjk[0]) / (_weight(cjk[0]) + _weight(cjk[1])))
     width = chars * size
     lines = int(base.height // PITCH)
     height = lines * PITCH
     side = (base.paper_width - width) / 2
     area = replace(base, chars=chars, lines=lines, width=width, height=height, inside=side, outside=side,
                    bottom=base.paper_height - height - base.top)
-    return Columns(area, zh_chars, zh_chars * size, GUTTER_CHARS * size, (chars - zh_chars - GUTTER_CHARS) * size,
-                   PITCH)
+    sizes = [CJK_SIZE if c else WESTERN_SIZE for c in cjk]
+    return Columns(area, a_chars, a_chars * size, GUTTER_CHARS * size, (text_chars - a_chars) * size, PITCH,
+                   *sizes)
 
 
-def estimated_lines(zh: Segment, en: Segment, cols: Columns) -> int:
+def estimated_lines(a: Segment, b: Segment, cols: Columns, pair: tuple[str, str]) -> int:
     """Lines of the longer side of a pair (a little generous), to decide whether it may break."""
-    zh_lines = -(-len(_plain(zh.text)) // cols.zh_chars)
-    en_lines = -(-int(len(_plain(en.text)) * EN_CHAR) // int(cols.en_width))
-    return max(zh_lines, en_lines)
+    counts = []
+    for seg, width, tag in ((a, cols.a_width, pair[0]), (b, cols.b_width, pair[1])):
+        advance = cols.area.grid_size if language(tag).cjk else WESTERN_CHAR
+        counts.append(-(-int(len(_plain(seg.text)) * advance) // max(1, int(width))))
+    return max(counts)
 
 
-def _print_inline(doc: Document, role: str, shared: frozenset[str] = frozenset()) -> PrintInlineRenderer:
+def _print_inline(doc: Document, side: str, shared: frozenset[str] = frozenset()) -> PrintInlineRenderer:
     """render._print_inline, with the note's number and language on it: each side has its own
     notes, numbered as in the single-language books (both sides' note 1 is "1"). A note the
-    same in both languages (``shared``: a bare URL) is printed once, under the Chinese call."""
+    same in both languages (``shared``: a bare URL) is printed once, under the first side's call."""
     notes = InlineRenderer(doc, lambda label, number: "")
 
     def call(label: str, number: int) -> str:
-        if role != "zh" and label in shared:
+        if side.split()[0] != ROLES[0] and label in shared:
             return f'<span class="note-call">{number}</span>'
         body = footnote_body(doc, label, notes)
-        return f'<span class="footnote {role}" lang="{doc.lang}" data-number="{number}">{body}</span>'
+        return f'<span class="footnote {side}" lang="{doc.lang}" data-number="{number}">{body}</span>'
 
     return PrintInlineRenderer(doc, call)
 
 
-def shared_notes(zh: Document, en: Document) -> frozenset[str]:
+def shared_notes(a: Document, b: Document) -> frozenset[str]:
     """Labels of the notes whose text is the same in both editions."""
 
     def texts(doc: Document, label: str) -> list[str]:
         return [seg.text for seg in footnote_text(doc, label)]
 
-    return frozenset(note.label for note in zh.footnotes if texts(zh, note.label) == texts(en, note.label))
+    return frozenset(note.label for note in a.footnotes if texts(a, note.label) == texts(b, note.label))
 
 
-def print_html(zh_edition, en_edition, config: Config, cols: Columns) -> str:
+def print_html(a_edition, b_edition, config: Config, cols: Columns) -> str:
     """The HTML WeasyPrint sets: a title page, contents, and rows of pairs."""
-    shared = shared_notes(zh_edition.doc, en_edition.doc)
-    sides = _sides(zh_edition, en_edition, lambda doc, role: _print_inline(doc, role, shared))
-    context = _common_context(zh_edition, en_edition, sides)
+    shared = shared_notes(a_edition.doc, b_edition.doc)
+    pair = (a_edition.doc.lang, b_edition.doc.lang)
+
+    def inline(doc: Document, role: str):
+        return _print_inline(doc, role + (" cjk" if language(doc.lang).cjk else ""), shared)
+
+    sides = _sides(a_edition, b_edition, inline)
+    context = _common_context(a_edition, b_edition, sides)
     limit = max(4, int(cols.area.lines * LONG_SHARE))
 
     def long(seg_id: str) -> bool:
-        return estimated_lines(zh_edition.doc.segment(seg_id), en_edition.doc.segment(seg_id), cols) > limit
+        return estimated_lines(a_edition.doc.segment(seg_id), b_edition.doc.segment(seg_id), cols, pair) > limit
 
-    context.update(long=long, clreq=_clreq(zh_edition.doc.lang))
-    return _render(config, zh_edition, "bilingual/book.html.j2", **context)
+    context.update(long=long, clreq=_clreq(a_edition.doc.lang))
+    return _render(config, a_edition, "bilingual/book.html.j2", **context)
 
 
 def _clreq(lang: str):
@@ -297,23 +340,21 @@ def _clreq(lang: str):
     return lambda text: Markup(typeset(str(escape(text)), lang)[0])
 
 
-def render_pdf(zh_edition, en_edition, config: Config, output) -> bytes:
+def render_pdf(a_edition, b_edition, config: Config, output) -> bytes:
     """The bilingual PDF (PDF/UA-1 tagged)."""
-    from .fonts import FACES
     from .pdf import write_pdf
     from .publish import _check_print_fonts
     from .typography import BodyStyle
 
-    cols = columns(config.paper)
-    html = print_html(zh_edition, en_edition, config, cols)
-    _check_print_fonts(html, zh_edition.doc)
-    env = _environment(config, zh_edition)
-    body = BodyStyle(ZH_SIZE, PITCH / ZH_SIZE, NOTE_SIZE)
+    cols = columns(config.paper, (a_edition.doc.lang, b_edition.doc.lang))
+    html = print_html(a_edition, b_edition, config, cols)
+    _check_print_fonts(html, a_edition.doc)
+    env = _environment(config, a_edition)
+    body = BodyStyle(cols.a_size, PITCH / cols.a_size, NOTE_SIZE)
     page_css = render_template(env, "print/page.css.j2", config.templates_dir, area=cols.area, body=body)
     column_css = render_template(env, "bilingual/columns.css.j2", config.templates_dir, cols=cols,
-                                 zh_size=ZH_SIZE, en_size=EN_SIZE, note_size=NOTE_SIZE,
-                                 zh_serif=FACES[zh_edition.doc.lang][0].family,
-                                 zh_sans=FACES[zh_edition.doc.lang][1].family)
+                                 note_size=NOTE_SIZE)
+    column_css += language_css(env, config.templates_dir, "print", _languages(a_edition, b_edition))
     sheets = [config.templates_dir / "print" / "book.css", config.templates_dir / "bilingual" / "print.css"]
     data, refused = write_pdf(html, sheets, config.source_dir, [config.source_dir, config.templates_dir],
                               css_strings=(page_css, column_css), variant=config.pdf_variant)
@@ -343,26 +384,28 @@ class MarkdownSide:
     lang: str
     md: Callable[[str], str]
     fallback: Callable[[str], bool]
+    classes: str = ""
 
     def attrs(self, seg_id: str) -> str:
-        """Pandoc attributes of this side's block: {.half .zh lang=zh-Hans}."""
+        """Pandoc attributes of this side's block: {.half .a .cjk lang=zh-Hans}."""
         extra = " .fallback" if self.fallback(seg_id) else ""
-        return f"{{.half .{self.role}{extra} lang={self.lang}}}"
+        names = " ".join(f".{name}" for name in self.classes.split())
+        return f"{{.half {names}{extra} lang={self.lang}}}"
 
 
-def epub_markdown(zh_edition, en_edition, config: Config) -> str:
-    """Pandoc Markdown of the bilingual e-book: each Chinese block, then its English block."""
-    sides = _sides(zh_edition, en_edition, lambda doc, role: lambda seg: Markup(""))
-    context = _common_context(zh_edition, en_edition, sides)
-    md_sides = [MarkdownSide(s.role, s.lang, _markdown_text(s.doc, s.role, s.untranslated), s.fallback)
+def epub_markdown(a_edition, b_edition, config: Config) -> str:
+    """Pandoc Markdown of the bilingual e-book: each block of the first language, then the second's."""
+    sides = _sides(a_edition, b_edition, lambda doc, role: lambda seg: Markup(""))
+    context = _common_context(a_edition, b_edition, sides)
+    md_sides = [MarkdownSide(s.role, s.lang, _markdown_text(s.doc, s.role, s.untranslated), s.fallback, s.classes)
                 for s in sides]
     context.update(md_sides=md_sides)
-    return _render(config, zh_edition, "bilingual/book.md.j2", **context)
+    return _render(config, a_edition, "bilingual/book.md.j2", **context)
 
 
 #: Classes and attributes the bilingual template gives spans and divs; pandoc's reader reads
 #: `[text]{…}` in any segment as a span, so anything else came from a segment's text.
-EPUB_CLASSES = frozenset({"half", "zh", "en", "fallback", "fallback-mark", "fallback-text", "pair", "titlepage",
+EPUB_CLASSES = frozenset({"half", *ROLES, "cjk", "fallback", "fallback-mark", "fallback-text", "pair", "titlepage",
                           "languages", "publisher", "date"})
 
 
@@ -379,37 +422,39 @@ def only_template_attributes(node):
     return {key: only_template_attributes(value) for key, value in node.items()}
 
 
-def render_epub(zh_edition, en_edition, config: Config) -> bytes:
+def render_epub(a_edition, b_edition, config: Config) -> bytes:
     """The bilingual EPUB 3 (cover, title page, contents, interleaved text), through diglot.epub."""
-    from .builder import stable_identifier
     from .cover import cover_image
     from .ebook import book_metadata, load_labels
+    from .editions import stable_identifier
     from .epub import Accessibility, Book, Finish, write_epub
 
-    zh, en = zh_edition.doc, en_edition.doc
+    a, b = a_edition.doc, b_edition.doc
     templates = config.templates_dir
-    title = plain_title(zh.title.text)
-    labels = load_labels(templates, zh.lang, zh_edition.ui)
+    env = _environment(config, a_edition)
+    title = plain_title(a.title.text)
+    labels = load_labels(templates, a.lang, a_edition.ui)
     labels["cover_alt"] = labels["cover_alt"].format(title=title)
-    languages = f"{language_name(zh.lang)} · {language_name(en.lang)}"
-    cover = cover_image(_environment(config, zh_edition), templates, title=title, lang=zh.lang,
-                        publisher=zh.meta.publisher, language=languages, date=format_date(zh, zh.lang),
-                        alt=labels["cover_alt"])
-    metadata = book_metadata(zh, stable_identifier(zh, f"{zh.lang}-{en.lang}"), labels, False)
-    # The English title as the subtitle: the book is catalogued under its Chinese title.
-    metadata["title"] = [{"type": "main", "text": title}, {"type": "subtitle", "text": plain_title(en.title.text)}]
+    languages = f"{language_name(a.lang)} · {language_name(b.lang)}"
+    cover = cover_image(env, templates, title=title, lang=a.lang, publisher=_both(a, b, "publisher"),
+                        language=languages, date=format_date(a, a.lang), alt=labels["cover_alt"],
+                        also=_languages(a_edition, b_edition))
+    metadata = book_metadata(a, stable_identifier(a, f"{a.lang}-{b.lang}"), labels, False)
+    # The second language's title as the subtitle: the book is catalogued under the first's.
+    metadata["title"] = [{"type": "main", "text": title}, {"type": "subtitle", "text": plain_title(b.title.text)}]
     book = Book(
         metadata=metadata,
         stylesheets=(templates / "epub" / "epub.css", templates / "bilingual" / "epub.css"),
-        finish=Finish(labels=labels, accessibility=Accessibility(summary=labels["summary"]), languages=(en.lang,)),
+        finish=Finish(labels=labels, accessibility=Accessibility(summary=labels["summary"]), languages=(b.lang,)),
         cover_png=cover,
+        extra_css=language_css(env, templates, "epub", _languages(a_edition, b_edition)),
         transform=only_template_attributes,
-        # Both halves' calls show the note's number, as in the PDF: [^draft-zh] and [^draft-en] are note 1.
-        note_numbers={f"{label}-{role}": number for label, number in zh.footnote_numbers().items()
-                      for role in ("zh", "en")},
+        # Both halves' calls show the note's number, as in the PDF: [^draft-a] and [^draft-b] are note 1.
+        note_numbers={f"{label}-{role}": number for label, number in a.footnote_numbers().items()
+                      for role in ROLES},
     )
-    return write_epub(epub_markdown(zh_edition, en_edition, config), book)
+    return write_epub(epub_markdown(a_edition, b_edition, config), book)
 
 
-__all__ = ["CHINESE", "Columns", "check_pairing", "columns", "epub_markdown", "output_name", "pairs",
+__all__ = ["Columns", "check_pairing", "columns", "epub_markdown", "output_name", "pairs",
            "print_html", "render_bilingual", "render_epub", "render_html", "render_pdf"]

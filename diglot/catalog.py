@@ -20,7 +20,8 @@ from babel.support import Translations
 from .errors import DiglotError
 from .files import atomic_write  # noqa: F401  (re-exported for the workflow)
 from .hygiene import clean_text
-from .model import Document, locale_of
+from .languages import locale_of
+from .model import Document
 from .safety import confined
 
 PO_WIDTH = 76  # what msgmerge and Poedit keep, so our rewrites don't flood diffs
@@ -76,7 +77,7 @@ def read_catalog(path: Path, lang: str | None = None) -> Catalog:
     except OSError as exc:
         raise DiglotError(f"cannot read the file: {exc.strerror}", path) from None
     text = _decode_po(data, path)
-    _check_string_lines(text, path)
+    text = _check_string_lines(text, path)
     catalog = Catalog(locale=locale_of(lang) if lang else None, charset="utf-8")
     parser = _StrictParser(catalog, ignore_obsolete=False, abort_invalid=True)
     try:
@@ -127,24 +128,61 @@ def _decode_po(data: bytes, path: Path) -> str:
     return clean_text(text)
 
 
-def _check_string_lines(text: str, path: Path) -> None:
-    """Each quoted string must close on its line and use only C escapes."""
+def _check_string_lines(text: str, path: Path) -> str:
+    """Each quoted string must close on its line and use only the escapes msgfmt accepts.
+
+    Returns the text with the escapes Babel does not decode (``\\a \\b \\f \\v``, octal,
+    hexadecimal) replaced by what msgfmt reads them as, so both parsers see the same strings.
+    """
+    out = []
     for number, line in enumerate(text.split("\n"), start=1):
         stripped = line.strip()
         if stripped.startswith("#") and not stripped.startswith("#~"):
+            out.append(line)
             continue
         match = _STRING_LINE.match(stripped)
         if not match:
             if _KEYWORD.match(stripped):
                 raise DiglotError("a keyword must be followed by a quoted string", path, number)
+            out.append(line)
             continue
         quoted = match.group(1)
         body = re.fullmatch(r'"((?:[^"\\]|\\.)*)"', quoted)
         if body is None:
             raise DiglotError("unterminated or malformed string", path, number)
-        bad = re.search(r'\\([^"\\abfnrtv0-7x])', body.group(1))
-        if bad:
-            raise DiglotError(f"bad escape sequence '\\{bad.group(1)}'", path, number)
+        decoded = _decode_escapes(body.group(1), path, number)
+        out.append(line[: len(line) - len(line.lstrip())] + stripped[: match.start(1)] + f'"{decoded}"')
+    return "\n".join(out)
+
+
+#: One escape, read left to right as gettext's po-lex.c reads it: '\\\\*' is a backslash, then a star.
+_ESCAPE = re.compile(r"\\(?:([0-7]{1,3})|x([0-9A-Fa-f]+)|(.))")
+#: msgfmt's escapes and the byte each stands for; Babel reads only \\\\ \\" \\n \\t \\r.
+_ESCAPE_BYTES = {"\\": 0x5C, '"': 0x22, "n": 0x0A, "t": 0x09, "r": 0x0D, "a": 0x07, "b": 0x08, "f": 0x0C, "v": 0x0B}
+_BABEL_READS = frozenset('\\"ntr')
+
+
+def _decode_escapes(body: str, path: Path, line: int) -> str:
+    """A PO string's body, every escape checked as msgfmt checks it. Escapes Babel does not read
+    (\\a \\b \\f \\v, octal, hexadecimal: bytes, for msgfmt) are rewritten so Babel reads the same text."""
+    data, last, babel_reads = bytearray(), 0, True
+    for match in _ESCAPE.finditer(body):
+        data += body[last:match.start()].encode("utf-8")
+        last = match.end()
+        octal, hexadecimal, char = match.groups()
+        if char is not None and char not in _ESCAPE_BYTES:
+            raise DiglotError(f"bad escape sequence '\\{char}' (a backslash in the text is written '\\\\')",
+                              path, line)
+        babel_reads = babel_reads and char is not None and char in _BABEL_READS
+        data.append(_ESCAPE_BYTES[char] if char else int(octal, 8) & 0xFF if octal else int(hexadecimal, 16) & 0xFF)
+    if babel_reads:
+        return body
+    data += body[last:].encode("utf-8")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise DiglotError("the string's escapes do not make UTF-8 text", path, line) from None
+    return text.translate({0x5C: "\\\\", 0x22: '\\"', 0x0A: "\\n", 0x09: "\\t", 0x0D: "\\r"})
 
 
 def _check_header(catalog: Catalog, text: str, path: Path) -> None:

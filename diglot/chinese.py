@@ -1,4 +1,4 @@
-"""Simplified → Traditional Chinese with OpenCC, then reviewer overrides.
+"""Chinese script conversion with OpenCC (either direction, any region), then reviewer overrides.
 
 The only module that imports OpenCC. Conversion is not idempotent
 (演算法 → 演演算法 on a second pass, OpenCC #950), so a Document remembers
@@ -14,14 +14,17 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from .errors import DiglotError
+from .languages import OPENCC_PROFILES, language
 from .model import Document, Segment
 
 if TYPE_CHECKING:
     from babel.messages.catalog import Catalog
 
-PROFILES = ("s2twp", "s2tw", "s2hk", "s2t")
-#: Profiles for regions whose usage sets quotations in corner brackets.
-CORNER_QUOTE_PROFILES = ("s2twp", "s2tw", "s2hk")
+#: Every OpenCC configuration a project may name.
+PROFILES = tuple(OPENCC_PROFILES)
+#: Profiles into a regional usage whose quotation marks differ from the input's.
+_TO_CORNER = ("s2tw", "s2twp", "s2hk")
+_TO_CURLY = ("tw2s", "tw2sp", "hk2s")
 
 # Spans OpenCC must not touch: autolinks, link targets, code, footnote calls, URLs, e-mails.
 _PROTECTED = re.compile(
@@ -32,14 +35,15 @@ _PROTECTED = re.compile(
     r"|[A-Za-z][A-Za-z0-9+.-]*://[!-~]+"  # bare URLs (ASCII only: CJK after them is text)
     r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"  # e-mail addresses
 )
-_QUOTES = str.maketrans({"“": "「", "”": "」", "‘": "『", "’": "』"})
+_CORNER = str.maketrans({"“": "「", "”": "」", "‘": "『", "’": "』"})
+_CURLY = str.maketrans({"「": "“", "」": "”", "『": "‘", "』": "’"})
 
 
 @lru_cache(maxsize=None)
 def _converter(profile: str):
     import opencc
 
-    return opencc.OpenCC(f"{profile}.json" if not profile.endswith(".json") else profile)
+    return opencc.OpenCC(f"{profile}.json")
 
 
 def check_profile(profile: str) -> None:
@@ -58,8 +62,10 @@ def convert_text(text: str, profile: str = "s2twp") -> str:
         last = match.end()
     out.append(convert(text[last:]))
     result = "".join(out)
-    if profile in CORNER_QUOTE_PROFILES:
+    if profile in _TO_CORNER:
         result = _corner_quotes(result)
+    elif profile in _TO_CURLY:
+        result = result.translate(_CURLY)
     return result
 
 
@@ -67,7 +73,7 @@ def _corner_quotes(text: str) -> str:
     # Only quotation marks inside Chinese text; Latin apostrophes (it’s) stay.
     return re.sub(
         r"[“”‘’]",
-        lambda m: m.group(0) if _latin_apostrophe(text, m.start()) else m.group(0).translate(_QUOTES),
+        lambda m: m.group(0) if _latin_apostrophe(text, m.start()) else m.group(0).translate(_CORNER),
         text,
     )
 
@@ -78,30 +84,34 @@ def _latin_apostrophe(text: str, index: int) -> bool:
     return text[index] == "’" and before.isascii() and before.isalpha() and (not after or after.isascii())
 
 
-def to_traditional(doc: Document, profile: str = "s2twp", overrides: Catalog | None = None) -> Document:
-    """The zh-Hant edition: OpenCC once over every segment, reviewer overrides win."""
+def convert_document(doc: Document, target: str, profile: str, overrides: Catalog | None = None) -> Document:
+    """The ``target`` edition derived from ``doc``: OpenCC once over the segments written in
+    ``doc``'s language (a fallback segment keeps its own language and text), overrides win."""
+    check_profile(profile)
     if doc.converted:
         raise DiglotError(f"{doc.path}: already converted ({doc.converted}); OpenCC must run only once")
-    if doc.lang != "zh-Hans":
-        raise DiglotError(f"{doc.path}: OpenCC converts zh-Hans text, not {doc.lang}")
-    segments = [_convert_segment(seg, profile, overrides) for seg in doc.segments]
-    return doc.with_segments(segments, lang="zh-Hant", converted=f"opencc:{profile}")
+    reads = OPENCC_PROFILES[profile][0]
+    if language(doc.lang).script != reads:
+        raise DiglotError(f"{doc.path}: OpenCC profile {profile} converts {reads} text, not {doc.lang}")
+    segments = [_convert_segment(seg, doc.lang, target, profile, overrides) for seg in doc.segments]
+    return doc.with_segments(segments, lang=target, converted=f"opencc:{profile}")
 
 
-def _convert_segment(seg: Segment, profile: str, overrides: Catalog | None) -> Segment:
-    message = overrides.get(seg.text) if overrides is not None else None
+def _convert_segment(seg: Segment, base: str, target: str, profile: str, overrides: Catalog | None) -> Segment:
+    message = overrides.get(seg.msgid) if overrides is not None else None
     if message is not None and message.string and not message.fuzzy:
-        text = message.string
-    else:
-        text = convert_text(seg.text, profile)
-    return replace(seg, text=text, lang="zh-Hant", source=seg.source or seg.text)
+        return replace(seg, text=message.string, lang=target, source=seg.msgid, fallback=False)
+    if seg.lang != base:  # text the base edition shows in another language (its source): keep it
+        return replace(seg, source=seg.msgid)
+    return replace(seg, text=convert_text(seg.text, profile), lang=target, source=seg.msgid)
 
 
-def convert_catalog(catalog: Catalog | None, profile: str, overrides: Catalog | None = None) -> Catalog:
-    """zh-Hant UI strings: OpenCC over the zh-Hans UI catalogue, overrides win."""
+def convert_catalog(catalog: Catalog | None, profile: str, overrides: Catalog | None = None,
+                    locale: str | None = None) -> Catalog:
+    """UI strings of a derived language: OpenCC over its base's UI catalogue, overrides win."""
     from babel.messages.catalog import Catalog
 
-    result = Catalog(locale="zh_Hant", charset="utf-8", fuzzy=False)
+    result = Catalog(locale=locale, charset="utf-8", fuzzy=False)
     for message in catalog or ():
         if not message.id or not message.string or message.fuzzy:
             continue

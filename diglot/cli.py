@@ -14,7 +14,6 @@ from pathlib import Path
 
 from .config import FORMATS, PAPERS, PDF_VARIANTS, find_root, load_config
 from .errors import DiglotError
-from .model import LANGUAGES
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 COMMANDS = ("build", "extract", "update", "init", "stats", "check", "import", "serve")
@@ -23,8 +22,9 @@ COMMANDS = ("build", "extract", "update", "init", "stats", "check", "import", "s
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="diglot",
-        description="Publish a Simplified Chinese source and its gettext catalogues as web pages, "
-                    "print-ready PDFs and EPUB 3 books in zh-Hans, zh-Hant and English.",
+        description="Publish Markdown sources and their gettext catalogues as web pages, print-ready PDFs "
+                    "and EPUB 3 books in every configured language (Chinese derived by OpenCC where it can be), "
+                    "with bilingual side-by-side editions.",
     )
     parser.add_argument("-C", "--project", type=Path, default=None,
                         help="project folder (default: the nearest folder with a source/ folder)")
@@ -72,8 +72,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _build_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--lang", action="append", choices=list(LANGUAGES), dest="languages",
-                        help="build only this language (repeatable; default: all configured)")
+    parser.add_argument("--lang", action="append", dest="languages", metavar="TAG",
+                        help="build only this language, a BCP 47 tag of the project's (repeatable; default: all)")
     parser.add_argument("--format", action="append", choices=list(FORMATS), dest="formats",
                         help="build only this format (repeatable; default: all configured)")
     parser.add_argument("--strict", action="store_true",
@@ -212,8 +212,14 @@ def _update(args, config) -> int:
 
 
 def _init(args, config) -> int:
+    from .languages import language
     from .workflow import init
 
+    try:
+        language(args.lang)
+    except DiglotError as exc:
+        print(f"usage error: init {args.lang}: {exc.message}", file=sys.stderr)
+        return EXIT_USAGE
     _say_written(init(config, args.lang), config.root, args.quiet, "")
     return EXIT_OK
 
@@ -253,8 +259,10 @@ def _check(args, config) -> int:
 def _build_options(args):
     from .builder import BuildOptions
 
+    from .languages import canonical
+
     options = BuildOptions(
-        languages=tuple(args.languages) if getattr(args, "languages", None) else None,
+        languages=tuple(canonical(t) for t in args.languages) if getattr(args, "languages", None) else None,
         formats=tuple(args.formats) if getattr(args, "formats", None) else None,
         strict=getattr(args, "strict", False), draft=getattr(args, "draft", False),
         force=getattr(args, "force", False), jobs=getattr(args, "jobs", 0),

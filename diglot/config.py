@@ -11,31 +11,39 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .chinese import PROFILES
 from .errors import DiglotError, DiglotErrors
-from .model import LANGUAGES
+from .languages import DEFAULT_LANGUAGES, OPENCC_PROFILES, canonical, default_pairs, language, opencc_profile
 
 FORMATS = ("html", "pdf", "epub")
 PAPERS = ("A4", "A5", "letter")
 #: PDF standards WeasyPrint writes: tagged PDF/UA-1 by default, PDF/A-3b for archives.
 PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3b")
+#: OpenCC profiles that make Traditional from Simplified text (``opencc_profile``).
+TRADITIONAL_PROFILES = tuple(p for p, (a, b) in OPENCC_PROFILES.items() if (a, b) == ("Hans", "Hant"))
+#: Bounds on what a configuration may hold: a huge array is refused, not iterated.
+MAX_LIST = 200
 
-#: key: (type, default, description) — the README's configuration table says the same.
+#: key: (type, description) — the README's configuration table says the same.
 SCHEMA = {
-    "languages": (list, list(LANGUAGES), "editions to publish: any of zh-Hans, zh-Hant, en"),
-    "formats": (list, list(FORMATS), "formats to build: any of html, pdf, epub"),
-    "opencc_profile": (str, "s2twp", "OpenCC profile for zh-Hant: " + ", ".join(PROFILES)),
-    "base_url": (str, "", "public URL of output/, for canonical and hreflang links"),
-    "min_translated": (int, 80, "a language under this % of translated messages is not published"),
-    "paper": (str, "A4", "PDF paper size: " + ", ".join(PAPERS)),
-    "pdf_variant": (str, "pdf/ua-1", "PDF standard: " + ", ".join(PDF_VARIANTS)),
+    "languages": (list, "editions to publish: BCP 47 tags (zh-Hans, zh-Hant, zh-HK, en, fr, ja …)"),
+    "bilingual": (list, "side-by-side editions: pairs of published languages, [[a, b], …]"),
+    "derive": (dict, "Chinese editions derived by OpenCC: tag = profile, or \"catalogue\" to translate"),
+    "formats": (list, "formats to build: any of html, pdf, epub"),
+    "opencc_profile": (str, "OpenCC profile for Traditional (Taiwan) from Simplified: " + ", ".join(TRADITIONAL_PROFILES)),
+    "base_url": (str, "public URL of output/, for canonical and hreflang links"),
+    "min_translated": (int, "a language under this % of translated messages is not published"),
+    "paper": (str, "PDF paper size: " + ", ".join(PAPERS)),
+    "pdf_variant": (str, "PDF standard: " + ", ".join(PDF_VARIANTS)),
 }
 
 
 @dataclass(frozen=True)
 class Config:
     root: Path
-    languages: tuple[str, ...] = tuple(LANGUAGES)
+    languages: tuple[str, ...] = DEFAULT_LANGUAGES
+    #: None: every Chinese edition beside every other language (languages.default_pairs)
+    bilingual: tuple[tuple[str, str], ...] | None = None
+    derive: tuple[tuple[str, str], ...] = ()
     formats: tuple[str, ...] = FORMATS
     opencc_profile: str = "s2twp"
     base_url: str = ""
@@ -43,6 +51,24 @@ class Config:
     paper: str = "A4"
     pdf_variant: str = "pdf/ua-1"
     path: Path | None = field(default=None, compare=False)
+
+    @property
+    def pairs(self) -> tuple[tuple[str, str], ...]:
+        """The bilingual editions to make (each where both languages are published)."""
+        if self.bilingual is None:
+            return tuple(default_pairs(self.languages))
+        return self.bilingual
+
+    @property
+    def derivations(self) -> dict[str, str]:
+        """Tag → OpenCC profile or "catalogue": the project's choices for derived editions.
+        ``opencc_profile`` applies to each Traditional (Taiwan) edition made from Simplified."""
+        chosen = dict(self.derive)
+        for tag in self.languages:
+            taiwan = any(opencc_profile(other, tag) == "s2twp" for other in self.languages)
+            if tag not in chosen and self.opencc_profile != "s2twp" and taiwan:
+                chosen[tag] = self.opencc_profile
+        return chosen
 
     @property
     def source_dir(self) -> Path:
@@ -72,19 +98,24 @@ def find_root(start: Path) -> Path:
 
 def load_config(root: Path) -> Config:
     path = root / "pyproject.toml"
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return Config(root=root)
-    text = _read(path)
+    text = _read(path, root)
     try:
-        table = tomllib.loads(text).get("tool", {}).get("diglot", {})
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line = int(m.group(1)) if (m := re.search(r"line (\d+)", str(exc))) else None
         raise DiglotError(f"invalid TOML: {exc}", path, line) from None
+    tool = data.get("tool", {})
+    table = tool.get("diglot", {}) if isinstance(tool, dict) else tool
     values = _validate(table, text, path)
     return Config(root=root, path=path, **values)
 
 
-def _read(path: Path) -> str:
+def _read(path: Path, root: Path) -> str:
+    from .safety import confined
+
+    confined(path, root)
     data = path.read_bytes()
     try:
         return data.decode("utf-8")
@@ -93,44 +124,129 @@ def _read(path: Path) -> str:
         raise DiglotError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); TOML files are UTF-8", path, line) from None
 
 
-def _validate(table: dict, text: str, path: Path) -> dict:
+_KIND_NAMES = {list: "list", str: "string", int: "whole number", dict: "table", float: "number", bool: "true/false"}
+
+
+def _validate(table, text: str, path: Path) -> dict:
+    if not isinstance(table, dict):
+        raise DiglotError(f"[tool.diglot] must be a table of 'key = value' lines, not a "
+                          f"{_KIND_NAMES.get(type(table), type(table).__name__)}", path, _table_line(text))
     errors, values = [], {}
     for key, value in table.items():
         line = _line_of(text, key)
         if key not in SCHEMA:
             errors.append(DiglotError(f"unknown key '{key}' in [tool.diglot] (allowed: {', '.join(SCHEMA)})", path, line))
             continue
-        kind, _default, _doc = SCHEMA[key]
+        kind = SCHEMA[key][0]
         if not isinstance(value, kind) or isinstance(value, bool):  # Python counts true as the int 1
-            errors.append(DiglotError(f"'{key}' must be a {kind.__name__}", path, line))
+            found = _KIND_NAMES.get(type(value), type(value).__name__)
+            errors.append(DiglotError(f"'{key}' must be a {_KIND_NAMES[kind]}, not a {found}", path, line))
             continue
-        problem = _check_value(key, value)
-        if problem:
-            errors.append(DiglotError(problem, path, line))
-        values[key] = tuple(value) if kind is list else value
+        if isinstance(value, (list, dict)) and len(value) > MAX_LIST:
+            errors.append(DiglotError(f"'{key}' holds {len(value):,} values; at most {MAX_LIST} are allowed", path, line))
+            continue
+        try:
+            values[key] = _CHECKS.get(key, _check_choice)(key, value)
+        except DiglotError as exc:
+            errors.append(DiglotError(exc.message, path, line))
+    if not errors:
+        errors += [DiglotError(message, path, _line_of(text, key)) for key, message in _cross_checks(values)]
     if errors:
         raise errors[0] if len(errors) == 1 else DiglotErrors(errors)
     return values
 
 
-def _check_value(key: str, value) -> str | None:
-    allowed = {"languages": tuple(LANGUAGES), "formats": FORMATS, "opencc_profile": PROFILES, "paper": PAPERS,
+def _check_choice(key: str, value):
+    allowed = {"formats": FORMATS, "opencc_profile": TRADITIONAL_PROFILES, "paper": PAPERS,
                "pdf_variant": PDF_VARIANTS}.get(key)
     if allowed is None:
         if key == "min_translated" and not 0 <= value <= 100:
-            return "'min_translated' must be between 0 and 100"
+            raise DiglotError("'min_translated' must be between 0 and 100")
         if key == "base_url" and value and not re.match(r"https?://[^\s\"'<>]+$", value):
-            return f"'base_url' must be an http:// or https:// address, not {value!r}"
-        return None
+            raise DiglotError(f"'base_url' must be an http:// or https:// address, not {value!r}")
+        return value
     values = value if isinstance(value, list) else [value]
     bad = [v for v in values if v not in allowed]
     if bad:
-        return f"'{key}' has unknown value {', '.join(map(repr, bad))} (allowed: {', '.join(allowed)})"
+        raise DiglotError(f"'{key}' has unknown value {', '.join(map(repr, bad))} (allowed: {', '.join(allowed)})")
     if isinstance(value, list) and not value:
-        return f"'{key}' is empty; name at least one of: {', '.join(allowed)}"
+        raise DiglotError(f"'{key}' is empty; name at least one of: {', '.join(allowed)}")
+    _no_repeats(key, values)
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _no_repeats(key: str, values: list) -> None:
     repeated = sorted({v for v in values if values.count(v) > 1})
     if repeated:
-        return f"'{key}' lists {', '.join(map(repr, repeated))} more than once"
+        raise DiglotError(f"'{key}' lists {', '.join(map(repr, repeated))} more than once")
+
+
+def _check_languages(key: str, value: list) -> tuple[str, ...]:
+    if not value:
+        raise DiglotError("'languages' is empty; name at least one BCP 47 tag, e.g. [\"en\"]")
+    for tag in value:
+        if not isinstance(tag, str):
+            raise DiglotError(f"'languages' holds {tag!r}; each language is a BCP 47 tag in quotes, e.g. \"fr\"")
+    problems = []
+    for tag in value:
+        try:
+            language(tag)
+        except DiglotError as exc:
+            problems.append(exc.message)
+    if problems:
+        raise DiglotError("; ".join(problems))
+    tags = [canonical(tag) for tag in value]
+    _no_repeats(key, tags)
+    return tuple(tags)
+
+
+def _check_bilingual(key: str, value: list) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for pair in value:
+        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(t, str) for t in pair)):
+            raise DiglotError(f"'bilingual' holds {pair!r}; each entry is a pair of languages, e.g. [\"zh-Hans\", \"en\"]")
+        a, b = (canonical(t) for t in pair)
+        if a == b:
+            raise DiglotError(f"'bilingual' pairs {a} with itself")
+        pairs.append((a, b))
+    _no_repeats(key, pairs)
+    return tuple(pairs)
+
+
+def _check_derive(key: str, value: dict) -> tuple[tuple[str, str], ...]:
+    allowed = ", ".join([*OPENCC_PROFILES, "catalogue"])
+    out = []
+    for tag, how in value.items():
+        if not isinstance(how, str) or (how not in OPENCC_PROFILES and how != "catalogue"):
+            raise DiglotError(f"'derive' gives {tag} the value {how!r} (allowed: {allowed})")
+        language(tag)
+        out.append((canonical(tag), how))
+    return tuple(out)
+
+
+_CHECKS = {"languages": _check_languages, "bilingual": _check_bilingual, "derive": _check_derive}
+
+
+def _cross_checks(values: dict) -> list[tuple[str, str]]:
+    """Problems between keys: pairs and derivations of languages the project does not publish."""
+    languages = values.get("languages", DEFAULT_LANGUAGES)
+    problems = []
+    for pair in values.get("bilingual") or ():
+        problems += [("bilingual", f"'bilingual' pairs {tag}, which is not in 'languages' ({', '.join(languages)})")
+                     for tag in pair if tag not in languages]
+    for tag, how in values.get("derive", ()):
+        if tag not in languages:
+            problems.append(("derive", f"'derive' names {tag}, which is not in 'languages' ({', '.join(languages)})"))
+        elif how != "catalogue" and OPENCC_PROFILES[how][1] != language(tag).script:
+            problems.append(("derive", f"'derive': OpenCC profile {how} writes {OPENCC_PROFILES[how][1]} text, but "
+                                       f"{tag} is written in {language(tag).script}"))
+    return problems
+
+
+def _table_line(text: str) -> int | None:
+    for number, line in enumerate(text.split("\n"), start=1):
+        if re.match(r"\s*(\[\[?\s*tool\.diglot\s*\]|tool\s*\.\s*diglot\s*=|diglot\s*=|tool\s*=)", line):
+            return number
     return None
 
 

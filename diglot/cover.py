@@ -44,13 +44,15 @@ class CoverFace:
     index: int
 
 
-def cover_faces(lang: str, bold: bool = False) -> tuple[CoverFace, ...]:
-    """The serif faces for ``lang``'s cover text: its own first, then the other languages'
-    for characters it lacks (a title left in the source language, a name in another script)."""
-    from .fonts import FACES
+def cover_faces(lang: str, bold: bool = False, also=()) -> tuple[CoverFace, ...]:
+    """The serif faces for ``lang``'s cover text: its own first, then those of ``also`` (other
+    languages the text holds: a title left in the source language, the other half of a bilingual
+    edition) and of the default languages, for characters it lacks."""
+    from .fonts import face
+    from .languages import DEFAULT_LANGUAGES
 
-    order = [lang, *(other for other in FACES if other != lang)] if lang in FACES else list(FACES)
-    return tuple(_face(FACES[code][0].family, FACES[code][0].package, bold) for code in order)
+    chain = dict.fromkeys(face(code, "serif") for code in (lang, *also, *DEFAULT_LANGUAGES))
+    return tuple(dict.fromkeys(_face(f.family, f.package, bold) for f in chain))
 
 
 @lru_cache(maxsize=None)
@@ -184,7 +186,9 @@ def _inside_words(before: str, after: str) -> bool:
 def wrap(text: str, max_em: float, faces: tuple[CoverFace, ...] | None = None,
          vertical: bool = False) -> list[str]:
     """Break ``text`` into lines of at most ``max_em`` (measured in ``faces``): see ``wrap_scored``."""
-    return wrap_scored(text, max_em, faces or cover_faces("en"), vertical)[0]
+    from .languages import UI_SOURCE
+
+    return wrap_scored(text, max_em, faces or cover_faces(UI_SOURCE), vertical)[0]
 
 
 def wrap_scored(text: str, max_em: float, faces: tuple[CoverFace, ...], vertical: bool = False
@@ -315,9 +319,10 @@ def _band(publisher: str, language: str, faces) -> list[Line]:
 
 
 def cover_lines(title: str, lang: str, publisher: str, language: str, date: str,
-                vertical: bool = False) -> tuple[list[Line], tuple[float, float, float, float]]:
-    """Every line of the cover, and the accent rule (x, y, width, height) that marks the title."""
-    bold, regular = cover_faces(lang, bold=True), cover_faces(lang)
+                vertical: bool = False, also=()) -> tuple[list[Line], tuple[float, float, float, float]]:
+    """Every line of the cover, and the accent rule (x, y, width, height) that marks the title;
+    ``also``: the other languages the text may hold (see ``cover_faces``)."""
+    bold, regular = cover_faces(lang, True, also), cover_faces(lang, False, also)
     lines: list[Line] = []
     if vertical:
         extent = DATE_Y - 100 - TOP  # columns run from TOP down to above the date
@@ -336,20 +341,20 @@ def cover_lines(title: str, lang: str, publisher: str, language: str, date: str,
 
 
 def cover_svg(env: Environment, templates: Path, *, title: str, lang: str, publisher: str, language: str,
-              date: str, alt: str, vertical: bool = False) -> str:
+              date: str, alt: str, vertical: bool = False, also=()) -> str:
     """The cover of one edition as SVG text, every line in a face named by family."""
-    lines, rule = cover_lines(title, lang, publisher, language, date, vertical)
+    lines, rule = cover_lines(title, lang, publisher, language, date, vertical, also)
     return render_template(env, "epub/cover.svg.j2", templates, width=WIDTH, height=HEIGHT, band=BAND, lang=lang,
                            lines=lines, rule=rule, alt=alt)
 
 
-def cover_png(svg: str, lang: str) -> bytes:
+def cover_png(svg: str, lang: str, also=()) -> bytes:
     """The SVG drawn by resvg with only the cover's own font files loaded: no system font can
     stand in for one that was measured, and the same inputs give the same bytes."""
     import resvg_py
     from PIL import Image
 
-    files = sorted({face.path for bold in (False, True) for face in cover_faces(lang, bold)})
+    files = sorted({face.path for bold in (False, True) for face in cover_faces(lang, bold, also)})
     try:
         drawn = bytes(resvg_py.svg_to_bytes(svg_string=svg, skip_system_fonts=True, font_files=files))
     except ValueError as exc:
@@ -363,4 +368,4 @@ def cover_png(svg: str, lang: str) -> bytes:
 
 def cover_image(env: Environment, templates: Path, **fields) -> bytes:
     """The PNG cover of one edition (the fields of ``cover_svg``)."""
-    return cover_png(cover_svg(env, templates, **fields), fields["lang"])
+    return cover_png(cover_svg(env, templates, **fields), fields["lang"], fields.get("also", ()))

@@ -17,7 +17,7 @@ def run_on_dask(config, options, jobs, on_done: Callable) -> None:
         from distributed import Client, LocalCluster, as_completed
     except ImportError:
         raise DiglotError("the Dask executor needs the 'distributed' package: pip install 'diglot[dask]'") from None
-    from .builder import _warm_worker, run_job
+    from .workers import run_job, warm_worker
 
     cluster = None
     if options.scheduler:
@@ -28,7 +28,7 @@ def run_on_dask(config, options, jobs, on_done: Callable) -> None:
         client = Client(cluster)
     try:
         if any(j.kind.endswith("pdf") for j in jobs):
-            client.run(_warm_worker)
+            client.run(warm_worker)
         futures = [client.submit(run_job, config, options, job, pure=False) for job in jobs]
         for future in as_completed(futures):
             for result in future.result():

@@ -18,42 +18,42 @@ from . import fonts
 from .cover import cover_image
 from .epub import Accessibility, Book, Finish, upright_short_numbers, write_epub
 from .errors import DiglotError
+from .languages import language
 from .model import Document, plain_title
-from .render import epub_context, format_date, language_name, render_template
+from .render import epub_context, format_date, language_css, language_name, render_template, text_languages
 
 if TYPE_CHECKING:
     from jinja2 import Environment
 
-    from .builder import Edition
     from .config import Config
+    from .editions import Edition
 
-#: Languages that also get a vertical edition (<slug>.vertical.epub).
-VERTICAL_LANGS = ("zh-Hant",)
 EMBEDDED_FAMILIES = {"serif": "Diglot Serif", "sans": "Diglot Sans"}
 
 
 def render_book(edition: Edition, config: Config, env: Environment, *, vertical: bool = False,
                 embed_fonts: bool = False) -> bytes:
     """The EPUB 3 bytes of one edition. ``env`` is the edition's Jinja environment."""
-    from .builder import stable_identifier
+    from .editions import stable_identifier
 
     doc = edition.doc
-    if vertical and doc.lang not in VERTICAL_LANGS:
-        raise DiglotError(f"no vertical edition for {doc.lang} (only {', '.join(VERTICAL_LANGS)})")
+    if vertical and not language(doc.lang).vertical:
+        raise DiglotError(f"no vertical edition for {doc.lang} (only for languages read vertically, e.g. zh-Hant)")
     templates = config.templates_dir
     title = plain_title(doc.title.text)
     labels = load_labels(templates, doc.lang, edition.ui)
     labels["cover_alt"] = labels["cover_alt"].format(title=title)
     markdown = _markdown(env, templates, doc)
     identifier = stable_identifier(doc, f"{doc.lang}/vertical" if vertical else doc.lang)
-    cover = cover_image(env, templates, title=title, lang=doc.lang, publisher=doc.meta.publisher,
+    cover = cover_image(env, templates, title=title, lang=doc.lang, publisher=doc.field_text("publisher"),
                         language=language_name(doc.lang), date=format_date(doc, doc.lang),
-                        alt=labels["cover_alt"], vertical=vertical)
+                        alt=labels["cover_alt"], vertical=vertical, also=text_languages(doc))
     summary = labels["summary"] + (" " + labels["summary_vertical"] if vertical else "")
     sheets = [templates / "epub" / "epub.css"] + ([templates / "epub" / "epub-vertical.css"] if vertical else [])
     book = Book(
         metadata=book_metadata(doc, identifier, labels, vertical),
         stylesheets=tuple(sheets),
+        extra_css=language_css(env, templates, "epub", text_languages(doc)),
         finish=Finish(labels=labels, accessibility=Accessibility(summary=summary)),
         cover_png=cover,
         transform=upright_short_numbers if vertical else None,
@@ -66,7 +66,7 @@ def render_book(edition: Edition, config: Config, env: Environment, *, vertical:
         text = markdown + labels_text + "".join(str(v) for v in book.metadata.values())
         headings = "".join(s.text for s in doc.segments if s.kind in ("title", "heading")) + labels_text
         faces, css = embedded_faces(doc, text, headings, Path(tmp))
-        return write_epub(markdown, replace(book, fonts=tuple(faces), extra_css=css))
+        return write_epub(markdown, replace(book, fonts=tuple(faces), extra_css=book.extra_css + css))
 
 
 def _markdown(env: Environment, templates: Path, doc: Document) -> str:
@@ -82,22 +82,23 @@ def book_metadata(doc: Document, identifier: str, labels: dict, vertical: bool) 
         "lang": doc.lang,
         "identifier": identifier,
         "date": meta.date_text,
-        "creator": creators(meta),
-        "publisher": meta.publisher,
-        "rights": meta.rights,  # optional in the front matter; left out rather than invented
+        "creator": creators(doc),
+        "publisher": doc.field_text("publisher"),
+        "rights": doc.field_text("rights"),  # optional in the front matter; left out rather than invented
         "description": plain_title(doc.description.text) if doc.description else "",
         "toc-title": labels["toc"],
         "page-progression-direction": "rtl" if vertical else "ltr",
     }
 
 
-def creators(meta) -> list[dict]:
+def creators(doc: Document) -> list[dict]:
     """dc:creator: the author; without one, the publisher, whose work a document issued under
     its name is (the PDF's Author says the same). Reading systems and stores list a book under
     its creator, and show "Unknown" when it has none."""
-    if meta.author:
-        return [{"text": meta.author, "role": "aut"}]
-    return [{"text": meta.publisher}] if meta.publisher else []
+    author, publisher = doc.field_text("author"), doc.field_text("publisher")
+    if author:
+        return [{"text": author, "role": "aut"}]
+    return [{"text": publisher}] if publisher else []
 
 
 def _titles(title: str, subtitle: str) -> str | list[dict]:
@@ -110,21 +111,30 @@ def _titles(title: str, subtitle: str) -> str | list[dict]:
 @lru_cache(maxsize=None)
 def _label_table(path: Path, mtime_ns: int) -> dict:
     table = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if not isinstance(table, dict) or not isinstance(table.get("en"), dict):
-        raise DiglotError("labels must map language tags to tables of labels, with an 'en' table", path)
+    if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+        raise DiglotError("labels must be a table of 'name: English text' lines (their translations are in "
+                          "the UI catalogues, translations/<locale>/LC_MESSAGES/ui.po)", path)
     return table
 
 
-def load_labels(templates: Path, lang: str, ui) -> dict[str, str]:
-    """Reading-system labels in ``lang`` (English where a label is missing); the table of
-    contents keeps the UI catalogue's "Contents", as the web page and the PDF do."""
+def label_messages(templates: Path) -> list[tuple[str, int]]:
+    """(English text, line) of every label: messages of translations/ui.pot."""
     path = templates / "epub" / "labels.yaml"
     table = _label_table(path, path.stat().st_mtime_ns)
-    labels = {**table["en"], **(table.get(lang) or {})}
-    contents = ui.gettext("Contents")
-    if contents != "Contents" or lang == "en":
-        labels["toc"] = contents
-    return {key: str(value) for key, value in labels.items()}
+    lines = path.read_text(encoding="utf-8").split("\n")
+    found = []
+    for key, text in table.items():
+        line = next((n for n, row in enumerate(lines, start=1) if row.startswith(f"{key}:")), 1)
+        found.append((text, line))
+    return found
+
+
+def load_labels(templates: Path, lang: str, ui) -> dict[str, str]:
+    """Reading-system labels (landmarks, cover text alternative, accessibility summary) in the
+    edition's language, through its UI catalogue like every template string."""
+    path = templates / "epub" / "labels.yaml"
+    table = _label_table(path, path.stat().st_mtime_ns)
+    return {key: str(ui.gettext(text)) for key, text in table.items()}
 
 
 # --- --embed-fonts --------------------------------------------------------------------
@@ -134,13 +144,12 @@ def embedded_faces(doc: Document, text: str, headings: str, folder: Path) -> tup
     bold heading face (``headings``), and the @font-face rules that use them."""
     from .epub import subset_font
 
-    serif, sans = fonts.FACES[doc.lang][:2]  # body (serif) and headings (sans) come first
     latin = set(string.digits + string.ascii_letters + string.punctuation + " ")
-    subsets = [(EMBEDDED_FAMILIES["serif"], "normal", serif.family, set(text) | latin),
-               (EMBEDDED_FAMILIES["sans"], "bold", f"{sans.family}:bold", set(headings) | latin)]
+    subsets = [(EMBEDDED_FAMILIES["serif"], "normal", "serif", False, set(text) | latin),
+               (EMBEDDED_FAMILIES["sans"], "bold", "sans", True, set(headings) | latin)]
     files, rules = [], []
-    for family, weight, pattern, chars in subsets:
-        path, index = fonts._font_file(pattern)
+    for family, weight, role, bold, chars in subsets:
+        path, index = fonts.font_file(doc.lang, role, bold)
         name = f"{family.lower().replace(' ', '-')}-{weight}.woff"
         files.append(subset_font(path, index, chars, folder / name))
         rules.append(f'@font-face {{ font-family: "{family}"; font-weight: {weight}; font-style: normal; '

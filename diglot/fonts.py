@@ -1,7 +1,9 @@
 """Fonts through fontconfig: which faces an edition uses, and whether they cover its text.
 
-A missing font or character is an error naming what is missing and the
-Debian package that provides it; never a PDF full of tofu boxes.
+The registry (diglot.languages) names each language's preferred faces; fontconfig says
+whether they are installed and, when they are not, which installed face covers the
+language (``:lang=``). A missing font or character is an error naming what is missing
+and the Debian package that provides it; never a PDF full of tofu boxes.
 """
 
 from __future__ import annotations
@@ -14,26 +16,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .errors import DiglotError
+from .languages import EMOJI_FACE, Faces, language
 
 
 @dataclass(frozen=True)
 class Face:
     family: str
     package: str
+    role: str = "serif"  # serif (body) | sans (headings) | mono (code) | emoji
 
 
-#: Faces per edition language: body (serif), headings (sans), code (mono).
-FACES = {
-    "zh-Hans": (Face("Noto Serif CJK SC", "fonts-noto-cjk"), Face("Noto Sans CJK SC", "fonts-noto-cjk"),
-                Face("Noto Sans Mono CJK SC", "fonts-noto-cjk")),
-    "zh-Hant": (Face("Noto Serif CJK TC", "fonts-noto-cjk"), Face("Noto Sans CJK TC", "fonts-noto-cjk"),
-                Face("Noto Sans Mono CJK TC", "fonts-noto-cjk")),
-    "en": (Face("Noto Serif", "fonts-noto-core"), Face("Noto Sans", "fonts-noto-core")),
-}
-
-
-def faces_for(langs: set[str] | tuple[str, ...]) -> list[Face]:
-    return [face for lang in langs for face in FACES.get(lang, ())]
+ROLES = ("serif", "sans", "mono")
 
 
 @lru_cache(maxsize=None)
@@ -44,11 +37,50 @@ def _installed_families() -> frozenset[str]:
     return frozenset(name.strip() for line in out.splitlines() for name in line.split(","))
 
 
+@lru_cache(maxsize=None)
+def _families_for(subtag: str) -> frozenset[str]:
+    """Installed families fontconfig says support a language (``fc-list :lang=xx``)."""
+    out = subprocess.run(["fc-list", f":lang={subtag}", "family"], capture_output=True, text=True).stdout
+    return frozenset(name.strip() for line in out.splitlines() for name in line.split(","))
+
+
+@lru_cache(maxsize=None)
+def _fontconfig_choice(generic: str, subtag: str) -> str:
+    out = subprocess.run(["fc-match", "-f", "%{family[0]}", f"{generic}:lang={subtag}"], capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+@lru_cache(maxsize=None)
+def faces(lang: str) -> tuple[Face, ...]:
+    """The faces ``lang`` is set in: the registry's, or what fontconfig picks for the language
+    when those are not installed (``fc-match serif:lang=xx``), if it supports the language."""
+    entry = language(lang)
+    preferred: Faces = entry.faces
+    chosen = []
+    for role in ROLES:
+        family = getattr(preferred, role)
+        if family not in _installed_families():
+            generic = {"serif": "serif", "sans": "sans-serif", "mono": "monospace"}[role]
+            fallback = _fontconfig_choice(generic, entry.subtag)
+            if fallback and fallback in _families_for(entry.subtag):
+                family = fallback
+        chosen.append(Face(family, preferred.package, role))
+    return tuple(chosen)
+
+
+def face(lang: str, role: str) -> Face:
+    return faces(lang)[ROLES.index(role)]
+
+
+def faces_for(langs) -> list[Face]:
+    return [f for lang in dict.fromkeys(langs) for f in faces(lang)]
+
+
 def check_installed(langs) -> None:
-    missing = [face for face in faces_for(langs) if face.family not in _installed_families()]
+    missing = [f for f in faces_for(langs) if f.family not in _installed_families()]
     if missing:
-        names = ", ".join(f"'{f.family}'" for f in missing)
-        packages = " ".join(sorted({f.package for f in missing}))
+        names = ", ".join(dict.fromkeys(f"'{f.family}'" for f in missing))
+        packages = " ".join(sorted({p for f in missing for p in f.package.split()}))
         raise DiglotError(f"font {names} not found by fontconfig; install it: apt-get install {packages}")
 
 
@@ -57,6 +89,12 @@ def _font_file(family: str) -> tuple[str, int]:
     out = subprocess.run(["fc-match", "-f", "%{file}\t%{index}", family], capture_output=True, text=True, check=True)
     path, index = out.stdout.split("\t")
     return path, int(index or 0)
+
+
+def font_file(lang: str, role: str, bold: bool = False) -> tuple[str, int]:
+    """(file, face index) of a language's face: for subsetting into e-books."""
+    family = face(lang, role).family
+    return _font_file(f"{family}:bold" if bold else family)
 
 
 @lru_cache(maxsize=None)
@@ -72,28 +110,46 @@ def coverage(family: str) -> frozenset[int]:
     return frozenset(points)
 
 
+def _emoji_coverage() -> frozenset[int]:
+    if EMOJI_FACE.serif not in _installed_families():
+        return frozenset()
+    return coverage(EMOJI_FACE.serif)
+
+
 @lru_cache(maxsize=None)
 def _covered(lang: str) -> frozenset[int]:
-    return frozenset().union(*(coverage(face.family) for face in FACES[lang]))
+    return frozenset().union(*(coverage(f.family) for f in faces(lang) if f.family in _installed_families()),
+                             _emoji_coverage())
 
 
 def missing_characters(text: str, lang: str) -> list[str]:
-    """Characters of ``text`` that no face of ``lang``'s stack can draw."""
+    """Characters of ``text`` that no face of ``lang``'s stack (nor the emoji face) can draw."""
     covered = _covered(lang)
     return sorted({c for c in text if ord(c) not in covered and not _invisible(c)})
 
 
 def _invisible(char: str) -> bool:
-    return char in "\n\r\t " or unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp")
+    return char in "\n\r\t " or unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp", "Mn")
+
+
+def covering_package(char: str) -> str:
+    """A Debian package whose fonts would draw ``char``, from the script it belongs to."""
+    code = ord(char)
+    if 0x1F000 <= code <= 0x1FAFF or 0x2600 <= code <= 0x27BF:
+        return EMOJI_FACE.package
+    if 0x20000 <= code <= 0x3FFFF:
+        return "fonts-hanazono (CJK Unified Ideographs Extension B and later)"
+    return "fonts-noto-core, fonts-noto-extra or fonts-noto-cjk-extra"
 
 
 def check_coverage(text: str, lang: str, where: str) -> None:
     missing = missing_characters(text, lang)
     if missing:
         shown = " ".join(f"{c} (U+{ord(c):04X})" for c in missing[:20])
-        families = ", ".join(face.family for face in FACES[lang])
+        families = ", ".join(f.family for f in faces(lang))
         more = f" and {len(missing) - 20} more" if len(missing) > 20 else ""
-        raise DiglotError(f"{where}: no installed font ({families}) has {shown}{more}")
+        packages = ", ".join(dict.fromkeys(covering_package(c) for c in missing))
+        raise DiglotError(f"{where}: no installed font ({families}) has {shown}{more}; try: apt-get install {packages}")
 
 
 def harfbuzz_subset_available() -> bool:
@@ -103,15 +159,27 @@ def harfbuzz_subset_available() -> bool:
 
 def font_files(langs) -> list[tuple[str, int, list[int] | None]]:
     """(file, face index, [size, mtime]) of every face the languages use: part of a PDF's inputs."""
-    from .manifest import file_stat
     from pathlib import Path
 
+    from .manifest import file_stat
+
     files = []
-    for face in faces_for(tuple(langs)):
+    for f in faces_for(tuple(langs)):
         try:
-            path, index = _font_file(face.family)
+            path, index = _font_file(f.family)
         except (subprocess.CalledProcessError, ValueError, FileNotFoundError):
-            files.append((face.family, -1, None))
+            files.append((f.family, -1, None))
             continue
         files.append((path, index, file_stat(Path(path))))
     return files
+
+
+def css_stack(lang: str, role: str, also=()) -> str:
+    """A CSS font-family value: ``lang``'s face for ``role``, the faces of ``also`` (other
+    languages the text may hold, e.g. the source's Han characters in a translation), generic.
+
+    The emoji face is not listed: Pango would then take digits and spaces from it (they are
+    emoji components); fontconfig's fallback finds it for pictographs, the only face that has them."""
+    generic = {"serif": "serif", "sans": "sans-serif", "mono": "monospace"}[role]
+    names = [face(lang, role).family] + [face(other, role).family for other in also if other != lang]
+    return ", ".join(f'"{name}"' for name in dict.fromkeys(names)) + f", {generic}"

@@ -561,13 +561,15 @@ def _escape_block_start(text: str) -> str:
 
 
 def _guess_lang(text: str) -> str:
-    """zh-Hans or zh-Hant when mostly Han (a character ≈ a word), else en."""
+    """Simplified or Traditional Chinese when mostly Han (a character ≈ a word), else Latin (English)."""
+    from .languages import tag_for_script
+
     han, latin = _han_count(text), _latin_count(text)
     if han == 0 or han * 3 < latin:
-        return "en"
+        return tag_for_script("Latn")
     trad = sum(text.count(c) for c in _TRAD_ONLY)
     simp = sum(text.count(c) for c in _SIMP_ONLY)
-    return "zh-Hant" if trad > simp else "zh-Hans"
+    return tag_for_script("Hant" if trad > simp else "Hans")
 
 
 def _front_matter(title: str, lang: str) -> str:
@@ -576,10 +578,12 @@ def _front_matter(title: str, lang: str) -> str:
 
 
 def _lang_guesses(lang: str) -> list[Guess]:
-    if lang == "zh-Hans":
+    """A Han text's script settles its tag; a Latin one could be any of many languages: say so."""
+    from .languages import language
+
+    if language(lang).script != "Latn":
         return []
-    why = "mostly Latin script" if lang == "en" else "Traditional Chinese characters"
-    message = f"lang {lang}: the text is {why}; Diglot sources are zh-Hans, so convert it before building"
+    message = f"lang {lang}: the text is mostly Latin script, taken to be {language(lang).name}; set the right tag"
     return [Guess(1, "lang", message)]
 
 

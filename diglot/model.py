@@ -13,16 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date as Date
 from pathlib import Path
 
-#: BCP 47 tags Diglot publishes, and the Babel locale identifier of each.
-LANGUAGES = {"zh-Hans": "zh_Hans", "zh-Hant": "zh_Hant", "en": "en"}
-SOURCE_LANG = "zh-Hans"
-
 FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\]")
-
-
-def locale_of(lang: str) -> str:
-    """Babel/gettext locale identifier (zh_Hant) for a BCP 47 tag (zh-Hant)."""
-    return LANGUAGES.get(lang, lang.replace("-", "_"))
 
 
 @dataclass(frozen=True)
@@ -33,7 +24,7 @@ class Segment:
     kind: str  # title | description | heading | paragraph | footnote
     text: str
     line: int  # 1-based line in the source file
-    lang: str = SOURCE_LANG
+    lang: str = ""  # BCP 47 tag of the text as it stands (the source's, until translated)
     source: str = ""  # the source-language text (the msgid)
     fallback: bool = False  # True when the translation was missing or fuzzy
 
@@ -59,16 +50,15 @@ class Node:
 
 @dataclass(frozen=True)
 class Meta:
-    """Front matter that is not translated (title and description are segments)."""
+    """Front matter that is not text to translate (title, description, publisher, author and
+    rights are segments)."""
 
-    lang: str
+    lang: str  # the source language: BCP 47
     identifier: str
     date: Date | None = None
     date_text: str = ""  # as written: 2018, 2018-11 or 2018-11-14
-    publisher: str = ""
-    author: str = ""
-    rights: str = ""
-    extra: dict = field(default_factory=dict)
+    #: field → language → text given in the front matter for that language ({publisher: {en: …}})
+    given: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -101,11 +91,20 @@ class Document:
     def description(self) -> Segment | None:
         return self._index().get("description")
 
+    def field(self, name: str) -> Segment | None:
+        """A front matter text (publisher, author, rights) in this edition, or None."""
+        return self._index().get(name)
+
+    def field_text(self, name: str) -> str:
+        """That text as a reader sees it (inline Markdown and note calls removed)."""
+        seg = self.field(name)
+        return plain_title(seg.text) if seg is not None else ""
+
     def footnote_numbers(self) -> dict[str, int]:
         """Footnote label → number, in order of first reference (title first)."""
         numbers: dict[str, int] = {}
         for seg in self.segments:
-            if seg.kind == "footnote":
+            if seg.kind in ("footnote", "publisher", "author", "rights"):
                 continue
             for label in FOOTNOTE_REF.findall(seg.source or seg.text):
                 numbers.setdefault(label, len(numbers) + 1)

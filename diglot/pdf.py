@@ -73,13 +73,16 @@ def weasyprint_version() -> str:
     return weasyprint.__version__
 
 
-def warm_up() -> None:
-    """Import WeasyPrint and load the CJK and Latin faces once (worker start-up)."""
+def warm_up(langs=None) -> None:
+    """Import WeasyPrint and load the faces of ``langs`` (the default languages) once (worker start-up)."""
     from weasyprint import HTML
 
-    HTML(string='<p lang="zh-Hans" style="font-family: \'Noto Serif CJK SC\'">网络</p>'
-                '<p lang="zh-Hant" style="font-family: \'Noto Serif CJK TC\'">網路</p>'
-                '<p lang="en" style="font-family: \'Noto Serif\'">Net</p>').write_pdf()
+    from .fonts import css_stack
+    from .languages import DEFAULT_LANGUAGES
+
+    paragraphs = "".join(f'<p lang="{tag}" style=\'font-family: {css_stack(tag, "serif")}\'>网络 網路 Net</p>'
+                         for tag in langs or DEFAULT_LANGUAGES)
+    HTML(string=paragraphs).write_pdf()
 
 
 # --- corrections to WeasyPrint's layout -------------------------------------------------------

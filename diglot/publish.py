@@ -13,7 +13,8 @@ from . import fonts
 from .config import Config
 from .errors import DiglotError
 from .pdf import write_pdf
-from .render import install_translations, make_environment, page_context, render_template
+from .languages import UI_SOURCE, language
+from .render import install_translations, language_css, make_environment, page_context, render_template, text_languages
 
 
 def _environment(config: Config, ui):
@@ -53,11 +54,14 @@ def render_web(edition, langs: tuple[str, ...], config: Config, options) -> str:
     doc = edition.doc
     langs = list(langs) or [doc.lang]
     formats = _linked_formats(doc, config, options)
+    env = _environment(config, edition.ui)
     css = (config.templates_dir / "web" / "site.css").read_text(encoding="utf-8")
+    css += language_css(env, config.templates_dir, "web", text_languages(doc))
     if getattr(options, "draft", False):
         css += "\n.fallback { background: #fff3b0; color: #1d1d1f; outline: 1px dashed #b58900; }\n"
     context = page_context(doc, "web", css=Markup(css), **web_context(doc, langs, config.base_url, formats))
-    return render_template(_environment(config, edition.ui), "web/page.html.j2", config.templates_dir, **context)
+    return render_template(env, "web/page.html.j2", config.templates_dir, **context)
+
 
 
 def render_pdf(edition, config: Config, options, output) -> bytes:
@@ -83,6 +87,7 @@ def _render_book(edition, config: Config, output) -> bytes:
     _check_print_fonts(html, doc)
     page_css = render_template(env, "print/page.css.j2", config.templates_dir, area=area,
                                body=body_style(doc.lang, area))
+    page_css += language_css(env, config.templates_dir, "print", text_languages(doc))
     sheets = [config.templates_dir / "print" / "book.css"]
     data, refused = write_pdf(html, sheets, config.source_dir, [config.source_dir, config.templates_dir],
                               css_strings=(page_css,), variant=config.pdf_variant)
@@ -99,8 +104,9 @@ def _clreq_filter(lang: str):
     return lambda text: Markup(typeset(str(escape(text)), lang)[0])
 
 
-#: Characters book.css generates (bullets, leaders, footnote markers), per edition language.
-PRINT_GENERATED = {"zh-Hans": "●.0123456789", "zh-Hant": "●.0123456789", "en": "•\u2002.0123456789"}
+def print_generated(lang: str) -> str:
+    """Characters the print stylesheets generate (bullets, leaders, note markers) for ``lang``."""
+    return ("●" if language(lang).cjk else "•\u2002") + ".0123456789"
 
 
 def _check_print_fonts(html: str, doc) -> None:
@@ -108,8 +114,7 @@ def _check_print_fonts(html: str, doc) -> None:
     from .typography import text_by_lang
 
     for lang, text in text_by_lang(html, doc.lang).items():
-        if lang in fonts.FACES:
-            fonts.check_coverage(text + PRINT_GENERATED.get(lang, ""), lang, f"{doc.path} [{lang}, print]")
+        fonts.check_coverage(text + print_generated(lang), lang, f"{doc.path} [{lang}, print]")
 
 
 def render_epub(edition, config: Config, options=None) -> bytes:
@@ -136,8 +141,8 @@ def render_index(editions, outputs, config: Config) -> bytes:
              if o.path.is_relative_to(config.output_dir)}
     css = (config.templates_dir / "web" / "site.css").read_text(encoding="utf-8")
     env = _environment(config, Translations())
-    html = render_template(env, "index.html.j2", config.templates_dir, css=Markup(css),
-                           **index_context(editions, sizes, config.base_url))
+    html = render_template(env, "index.html.j2", config.templates_dir, css=Markup(css), lang=UI_SOURCE,
+                           **index_context(editions, sizes, config.base_url, config.languages, config.pairs))
     return html.encode("utf-8")
 
 

@@ -9,11 +9,9 @@ extension would otherwise mark each translation as safe markup).
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
-from babel import Locale
 from babel.dates import format_skeleton
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound, TemplateSyntaxError
 from markupsafe import Markup, escape
@@ -21,15 +19,15 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.footnote import footnote_plugin
 
 from .errors import DiglotError
-from .model import FOOTNOTE_REF, LANGUAGES, Document, Node, Segment, locale_of, plain_title
+from .languages import language, locale_of, name_of
+from .model import FOOTNOTE_REF, Document, Node, Segment, plain_title
 
 SAFE_SCHEMES = ("http:", "https:", "mailto:", "#")
 
 
 def language_name(lang: str, in_lang: str | None = None) -> str:
-    """The language's name (its autonym by default), from Babel's CLDR data."""
-    locale = Locale.parse(locale_of(lang))
-    return locale.get_display_name(Locale.parse(locale_of(in_lang or lang))) or lang
+    """The language's name (its autonym by default), from the registry (CLDR)."""
+    return name_of(lang, in_lang)
 
 
 def format_date(doc: Document, lang: str) -> str:
@@ -71,7 +69,7 @@ def _safe_link(url: str) -> bool:
 def make_environment(templates: Path) -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(templates)),
-        autoescape=lambda name: bool(name) and not name.endswith((".md.j2", ".css", ".txt")),
+        autoescape=lambda name: bool(name) and not name.endswith((".md.j2", ".css", ".css.j2", ".txt")),
         undefined=StrictUndefined,
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
@@ -98,6 +96,24 @@ def install_translations(env: Environment, translations) -> None:
         return str(escape(translations.ngettext(singular, plural, n)))
 
     env.install_gettext_callables(gettext, ngettext, newstyle=True)
+
+
+def text_languages(doc: Document) -> list[str]:
+    """The edition's language, then every other language its text holds (fallbacks, the source)."""
+    return list(dict.fromkeys([doc.lang, *(seg.lang for seg in doc.segments), doc.meta.lang]))
+
+
+def language_css(env: Environment, templates: Path, medium: str, langs) -> str:
+    """The per-language rules of a medium (faces, justification, hyphenation, indents) from
+    ``templates/_languages.css.j2``, for ``langs``: the edition's first, then every language
+    its text may hold (fallback text, the other half of a bilingual edition)."""
+    from . import fonts
+
+    langs = list(dict.fromkeys(langs))
+    entries = [{"lang": language(tag), "serif": fonts.css_stack(tag, "serif", langs),
+                "sans": fonts.css_stack(tag, "sans", langs), "mono": fonts.css_stack(tag, "mono", langs)}
+               for tag in langs]
+    return render_template(env, "_languages.css.j2", templates, medium=medium, languages=entries)
 
 
 def render_template(env: Environment, name: str, templates: Path, **context) -> str:
@@ -143,11 +159,6 @@ def footnote_text(doc: Document, label: str) -> list[Segment]:
     return []
 
 
-@lru_cache(maxsize=None)
-def all_languages() -> tuple[str, ...]:
-    return tuple(LANGUAGES)
-
-
 __all__ = [
     "FOOTNOTE_REF", "InlineRenderer", "format_date", "install_translations", "language_name",
     "make_environment", "render_template",
@@ -180,7 +191,8 @@ def page_context(doc: Document, medium: str, **extra) -> dict:
     return {
         "doc": doc, "lang": doc.lang, "slug": doc.slug,
         "title": plain_title(doc.title.text), "description": plain_title(description),
-        "publisher": doc.meta.publisher, "date": format_date(doc, doc.lang),
+        "publisher": doc.field_text("publisher"), "author": doc.field_text("author"),
+        "rights": doc.field_text("rights"), "date": format_date(doc, doc.lang),
         "date_iso": doc.meta.date_text, "body": doc.body, "toc": toc, "footnotes": footnotes,
         "inline": lambda seg_id: inline(doc.segment(seg_id)), "attrs": attrs, "anchor": anchor,
         **extra,

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from .ebook import VERTICAL_LANGS
-from .model import LANGUAGES, SOURCE_LANG, Document, plain_title
+from .languages import language
+from .model import Document, plain_title
 from .render import format_date, language_name
 
 #: Kinds of file an edition has (<lang>/<slug>.<kind>), in the order pages list them, with media types.
@@ -22,7 +22,7 @@ DESCRIPTION_CHARS = 160
 def edition_kinds(lang: str, formats) -> list[str]:
     """The files one edition has for the built ``formats`` (a vertical EPUB for zh-Hant)."""
     kinds = [kind for kind in ("html", "pdf", "epub") if kind in formats]
-    if "epub" in formats and lang in VERTICAL_LANGS:
+    if "epub" in formats and language(lang).vertical:
         kinds.append("vertical.epub")
     return kinds
 
@@ -54,7 +54,7 @@ def _alternates(doc: Document, langs: list[str], base_url: str) -> list[dict]:
     if not base_url:
         return []
     alternates = [{"hreflang": lang, "href": public_url(base_url, lang, doc.slug)} for lang in langs]
-    default = SOURCE_LANG if SOURCE_LANG in langs else langs[0]
+    default = doc.meta.lang if doc.meta.lang in langs else langs[0]
     return alternates + [{"hreflang": "x-default", "href": public_url(base_url, default, doc.slug)}]
 
 
@@ -85,9 +85,10 @@ def shorten(text: str, limit: int) -> str:
     return cut.rstrip("，、；：,;: ") + "…"
 
 
-def index_context(editions, sizes: dict[str, int], base_url: str) -> dict:
+def index_context(editions, sizes: dict[str, int], base_url: str, languages=(), pairs=()) -> dict:
     """Every document, every published language, every file with its size (``sizes``: path under
-    output/ → bytes, for the files that exist)."""
+    output/ → bytes, for the files that exist); ``languages`` in the project's order, and
+    its bilingual ``pairs``."""
     documents: dict[str, dict] = {}
     for edition in editions:
         doc = edition.doc
@@ -99,20 +100,20 @@ def index_context(editions, sizes: dict[str, int], base_url: str) -> dict:
             "date": format_date(doc, doc.lang), "date_iso": doc.meta.date_text, "files": files,
         })
     for entry in documents.values():
-        entry["editions"].sort(key=lambda e: list(LANGUAGES).index(e["lang"]) if e["lang"] in LANGUAGES else 99)
-        entry["bilingual"] = _bilingual_entries(entry["slug"], sizes)
+        order = list(languages)
+        entry["editions"].sort(key=lambda e: order.index(e["lang"]) if e["lang"] in order else len(order))
+        entry["bilingual"] = _bilingual_entries(entry["slug"], sizes, pairs)
     canonical = f"{base_url.rstrip('/')}/index.html" if base_url else ""
     return {"documents": list(documents.values()), "canonical": canonical}
 
 
-def _bilingual_entries(slug: str, sizes: dict[str, int]) -> list[dict]:
-    """The side-by-side editions (output/bilingual/<slug>.<zh>-en.*) that were built."""
+def _bilingual_entries(slug: str, sizes: dict[str, int], pairs) -> list[dict]:
+    """The side-by-side editions (output/bilingual/<slug>.<a>-<b>.*) that were built."""
     entries = []
-    for zh in ("zh-Hans", "zh-Hant"):
-        files = [_file(kind, rel, sizes) for kind, rel in files_with_prefix(f"bilingual/{slug}.{zh}-en.", sizes)]
+    for a, b in pairs:
+        files = [_file(kind, rel, sizes) for kind, rel in files_with_prefix(f"bilingual/{slug}.{a}-{b}.", sizes)]
         if files:
-            entries.append({"lang": zh, "languages": [(zh, language_name(zh)), ("en", language_name("en"))],
-                            "files": files})
+            entries.append({"lang": a, "languages": [(a, language_name(a)), (b, language_name(b))], "files": files})
     return entries
 
 

@@ -18,11 +18,16 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from .errors import DiglotError
 from .hygiene import clean_text
-from .model import FOOTNOTE_REF, LANGUAGES, SOURCE_LANG, Document, Meta, Node, Segment
+from .languages import canonical, language
+from .model import FOOTNOTE_REF, Document, Meta, Node, Segment
 from .safety import MAX_NESTING, MAX_SEGMENTS, REFERENCE_DEFINITION, check_source_size, check_text, confined
 
 KNOWN_KEYS = {"title", "description", "lang", "date", "publisher", "author", "rights", "identifier"}
 REQUIRED_KEYS = ("title", "lang")
+#: Front matter that is text: one message each, translated like the body (in this order).
+TEXT_KEYS = ("title", "description", "publisher", "author", "rights")
+#: Of those, the ones a source may also give per language ({zh-Hans: …, en: …}).
+PER_LANGUAGE_KEYS = ("publisher", "author", "rights")
 _HAN = r"[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]"
 
 
@@ -61,12 +66,8 @@ def read_document(path: Path) -> Document:
     front, body_offset = _split_front_matter(text, path)
     fields, lines = _parse_front_matter(front, path)
     meta = _meta_from(fields, lines, path)
-    segments = [Segment("title", "title", _one_line(str(fields["title"])), lines["title"])]
-    if fields.get("description"):
-        segments.append(
-            Segment("description", "description", _one_line(str(fields["description"])), lines["description"])
-        )
-    builder = _TreeBuilder(segments, path)
+    segments = _text_fields(fields, lines, meta, path)
+    builder = _TreeBuilder(segments, path, meta.lang)
     env: dict = {}
     tokens = _markdown().parse(text, env)
     _refuse_reference_definitions(env, path)
@@ -81,6 +82,24 @@ def read_document(path: Path) -> Document:
         path=path, slug=slug_of(path), lang=meta.lang, meta=meta,
         segments=tuple(segments), body=tuple(body), footnotes=tuple(footnotes),
     )
+
+
+def _text_fields(fields: dict, lines: dict[str, int], meta: Meta, path: Path) -> list[Segment]:
+    """Title, description, publisher, author and rights as segments (messages to translate)."""
+    segments = []
+    for key in TEXT_KEYS:
+        value = fields.get(key)
+        if value is None or value == "":
+            continue
+        if isinstance(value, dict) and key in PER_LANGUAGE_KEYS:
+            value = meta.given.get(key, {}).get(meta.lang)
+            if not value:
+                raise DiglotError(f"'{key}' is given per language but not in the source's ({meta.lang})",
+                                  path, lines[key])
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise DiglotError(f"'{key}' must be text", path, lines[key])
+        segments.append(Segment(key, key, _one_line(str(value)), lines[key], meta.lang))
+    return segments
 
 
 def _check_footnotes(segments: list[Segment], footnotes: list[Node], path: Path) -> None:
@@ -174,21 +193,43 @@ def _many(errors):
 
 
 def _meta_from(fields: dict, lines: dict[str, int], path: Path) -> Meta:
-    lang = str(fields["lang"])
-    if lang != SOURCE_LANG:
-        raise DiglotError(
-            f"source language '{lang}' is not supported; sources are written in {SOURCE_LANG}"
-            f" (Diglot publishes {', '.join(LANGUAGES)})", path, lines["lang"],
-        )
+    lang = _source_language(fields["lang"], path, lines["lang"])
     when, when_text = _parse_date(fields.get("date"), path, lines.get("date", 2))
     return Meta(
         lang=lang,
         identifier=str(fields.get("identifier") or f"urn:diglot:{slug_of(path)}"),
         date=when, date_text=when_text,
-        publisher=str(fields.get("publisher") or ""),
-        author=str(fields.get("author") or ""),
-        rights=str(fields.get("rights") or ""),
+        given=_given_per_language(fields, lines, path),
     )
+
+
+def _source_language(value, path: Path, line: int) -> str:
+    if not isinstance(value, str):
+        raise DiglotError(f"'lang' must be a BCP 47 language tag such as zh-Hans or en, not {value!r}", path, line)
+    try:
+        return language(value).tag
+    except DiglotError as exc:
+        raise DiglotError(f"'lang': {exc.message}", path, line) from None
+
+
+def _given_per_language(fields: dict, lines: dict[str, int], path: Path) -> dict:
+    """publisher: {zh-Hans: …, en: …}: each language's own text, which no translation replaces."""
+    given = {}
+    for key in PER_LANGUAGE_KEYS:
+        value = fields.get(key)
+        if not isinstance(value, dict):
+            continue
+        texts = {}
+        for tag, text in value.items():
+            if not isinstance(tag, str) or not isinstance(text, str):
+                raise DiglotError(f"'{key}' per language maps language tags to text, e.g. en: …", path, lines[key])
+            try:
+                language(tag)
+            except DiglotError as exc:
+                raise DiglotError(f"'{key}': {exc.message}", path, lines[key]) from None
+            texts[canonical(tag)] = _one_line(text)
+        given[key] = texts
+    return given
 
 
 def _parse_date(value, path: Path, line: int) -> tuple[date | None, str]:
@@ -229,9 +270,11 @@ def _without_comments(token: Token) -> str:
 class _TreeBuilder:
     """Turn markdown-it's flat token stream into Nodes, collecting Segments."""
 
-    def __init__(self, segments: list[Segment], path: Path | None = None):
+    def __init__(self, segments: list[Segment], path: Path | None = None, lang: str = ""):
         self.segments = segments
         self.path = path
+        self.lang = lang
+        self.count = 0  # body segments so far: ids s0, s1 … whatever the front matter holds
         self.depth = 0  # lists and quotes around the current block
 
     def build(self, tokens: list[Token]) -> tuple[list[Node], list[Node]]:
@@ -241,8 +284,9 @@ class _TreeBuilder:
         return body, footnotes
 
     def _segment(self, kind: str, token: Token) -> str:
-        seg_id = f"s{len(self.segments)}"
-        self.segments.append(Segment(seg_id, kind, _one_line(_without_comments(token)), token.map[0] + 1))
+        seg_id = f"s{self.count}"
+        self.count += 1
+        self.segments.append(Segment(seg_id, kind, _one_line(_without_comments(token)), token.map[0] + 1, self.lang))
         return seg_id
 
     def _blocks(self, tokens, closing: str | None) -> list[Node]:
@@ -301,7 +345,7 @@ class _TreeBuilder:
         if node.segment:
             index = next(i for i, s in enumerate(self.segments) if s.id == node.segment)
             seg = self.segments[index]
-            self.segments[index] = Segment(seg.id, "footnote", seg.text, seg.line)
+            self.segments[index] = Segment(seg.id, "footnote", seg.text, seg.line, seg.lang)
         return node
 
     def _html_block(self, tok: Token, line: int) -> Node | None:

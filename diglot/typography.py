@@ -55,12 +55,19 @@ def is_western(char: str | None) -> bool:
 
 
 def centred_stops(lang: str) -> bool:
-    """Whether ，。 sit in the middle of the em box: Traditional Chinese faces."""
-    return lang.lower().startswith(("zh-hant", "zh-tw", "zh-hk", "zh-mo"))
+    """Whether ，。 sit in the middle of the em box: Traditional Chinese faces (the registry says)."""
+    return _language(lang).centred_stops
 
 
 def is_cjk_language(lang: str) -> bool:
-    return lang.lower().split("-")[0] in ("zh", "ja", "ko")
+    """Set on the character grid with clreq/jlreq rules (Chinese, Japanese; Korean has word spaces)."""
+    return _language(lang).cjk
+
+
+def _language(lang: str):
+    from .languages import language
+
+    return language(lang)
 
 
 _WESTERN = r"0-9A-Za-z\u00AA\u00B5\u00BA\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u024F\u0370-\u03FF\u0400-\u04FF"

@@ -25,10 +25,9 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from .catalog import atomic_write, extract_document, po_path, read_catalog
 from .config import Config
+from .editions import UI_DOMAIN, edition_recipes, read_documents
 from .errors import DiglotError
-from .model import SOURCE_LANG, locale_of
-
-UI_DOMAIN = "ui"
+from .languages import UI_SOURCE, canonical, language, locale_of, recipes, tag_of_locale
 
 
 # --- paths ---------------------------------------------------------------
@@ -41,9 +40,17 @@ def document_domains(config: Config) -> list[str]:
     return [path.stem for path in sorted(config.source_dir.glob("*.md"))]
 
 
-def translated_languages(config: Config) -> list[str]:
-    """Languages with a translators' catalogue per document (not the source, not OpenCC's)."""
-    return [lang for lang in config.languages if lang not in (SOURCE_LANG, "zh-Hant")]
+def domain_recipes(config: Config, languages=None) -> dict[str, tuple[str, dict]]:
+    """Each catalogue domain (a document, or the UI) → (its source language, how each language is made)."""
+    languages = tuple(languages or config.languages)
+    domains = {doc.slug: (doc.lang, recipes(doc.lang, languages, config.derivations)) for doc in read_documents(config)}
+    domains[UI_DOMAIN] = (UI_SOURCE, recipes(UI_SOURCE, languages, config.derivations))
+    return domains
+
+
+def translated_languages(config: Config, domain_recipe: dict) -> list[str]:
+    """Languages translators keep a catalogue of (not the source, not those derived by OpenCC)."""
+    return [lang for lang, recipe in domain_recipe.items() if recipe.how == "catalogue"]
 
 
 # --- writing ---------------------------------------------------------------
@@ -76,8 +83,6 @@ def _write_if_changed(path: Path, data: bytes) -> bool:
 
 def extract(config: Config) -> list[Path]:
     """Write one POT per document and ``ui.pot`` for the templates; return those that changed."""
-    from .builder import read_documents
-
     changed = []
     for doc in read_documents(config):
         template = extract_document(doc, config.root)
@@ -103,6 +108,11 @@ def extract_templates(config: Config) -> Catalog:
     ):
         location = (f"templates/{filename}", lineno)
         catalog.add(message, None, [location], auto_comments=comments, context=context)
+    from .ebook import label_messages
+
+    for message, lineno in label_messages(config.templates_dir):
+        catalog.add(message, None, [("templates/epub/labels.yaml", lineno)],
+                    auto_comments=["A label reading systems show (EPUB landmarks, cover, accessibility)."])
     return catalog
 
 
@@ -134,38 +144,41 @@ def _read_template(config: Config, domain: str) -> Catalog:
 
 # --- update and init -----------------------------------------------------------
 
-def catalogue_targets(config: Config) -> list[tuple[str, str, Path]]:
-    """(domain, language, po path) of every catalogue translators keep, published or being prepared."""
+def catalogue_targets(config: Config, domains: dict | None = None) -> list[tuple[str, str, Path]]:
+    """(domain, language, po path) of every catalogue translators and reviewers keep: those the
+    configured languages need, and any other already in translations/ (a language being prepared)."""
     tr = config.translations_dir
+    domains = domains if domains is not None else domain_recipes(config)
     targets = {}
-    for domain in [*document_domains(config), UI_DOMAIN]:
-        wanted = translated_languages(config) if domain != UI_DOMAIN else [SOURCE_LANG]
-        for lang in wanted:
+    for domain, (_source, made) in domains.items():
+        for lang in translated_languages(config, made):
             targets[po_path(tr, lang, domain)] = (domain, lang)
         for path in sorted(tr.glob(f"*/LC_MESSAGES/{domain}.po")):
-            targets.setdefault(path, (domain, _lang_of_locale(path.parent.parent.name)))
+            targets.setdefault(path, (domain, tag_of_locale(path.parent.parent.name)))
     return [(domain, lang, path) for path, (domain, lang) in targets.items()]
 
 
-def _lang_of_locale(locale: str) -> str:
-    """BCP 47 tag for a catalogue folder name (zh_Hant → zh-Hant)."""
-    return locale.replace("_", "-")
+def _derived(domains: dict, domain: str, lang: str) -> bool:
+    recipe = domains.get(domain, ("", {}))[1].get(lang)
+    return recipe is not None and recipe.derived
 
 
 def update(config: Config) -> list[Path]:
     """Merge each POT into its catalogues: changed text fuzzy with ``#|``, removed text ``#~``."""
     changed = []
-    for domain, lang, path in catalogue_targets(config):
+    domains = domain_recipes(config)
+    for domain, lang, path in catalogue_targets(config, domains):
         if not path.exists():
             continue
         catalog = read_catalog(path, lang)
         previous = {m.id: m.previous_id for m in catalog if m.fuzzy and m.previous_id}
-        catalog.update(_read_template(config, domain), no_fuzzy_matching=False, update_header_comment=False)
+        template = _read_template(config, domain)
+        catalog.update(template, no_fuzzy_matching=False, update_header_comment=False)
         for message in catalog:  # msgmerge keeps '#|' while an entry stays fuzzy; Babel forgets it
             if message.fuzzy and not message.previous_id and message.id in previous:
                 message.previous_id = previous[message.id]
-        if lang == "zh-Hant":
-            _drop_unreviewed(catalog)  # overrides hold only what a reviewer corrected
+        if _derived(domains, domain, lang):
+            _drop_unreviewed(catalog, template)  # a derived edition's overrides hold only what a reviewer corrected
         for message in catalog:
             message.flags.discard("python-format")
         if _write_if_changed(path, po_bytes(catalog)):
@@ -173,26 +186,48 @@ def update(config: Config) -> list[Path]:
     return changed
 
 
-def _drop_unreviewed(catalog: Catalog) -> None:
+def _drop_unreviewed(catalog: Catalog, template: Catalog) -> None:
+    """An override file keeps what reviewers wrote. A fuzzy entry is kept only where its text
+    changed in the source (its previous msgid is gone): one that Babel matched to another
+    override whose text is still there is a guess about an unreviewed block, not an override."""
+    current = {m.id for m in template if m.id}
     for message in list(catalog):
-        if message.id and not message.string and not message.fuzzy:
+        if not message.id:
+            continue
+        previous = "".join(message.previous_id) if message.previous_id else ""
+        guessed = message.fuzzy and previous in current
+        if (not message.string and not message.fuzzy) or guessed:
             del catalog[message.id]
 
 
 def init(config: Config, lang: str) -> list[Path]:
-    """Start catalogues for a new language from the POTs; never overwrite one."""
-    created = []
-    domains = document_domains(config) if lang != SOURCE_LANG else [UI_DOMAIN]
-    for domain in domains:
+    """Start every missing catalogue of a language from the POTs; never overwrite one."""
+    try:
+        lang = language(lang).tag
+    except DiglotError as exc:
+        raise DiglotError(f"init {lang}: {exc.message}") from None
+    domains = domain_recipes(config, dict.fromkeys((*config.languages, lang)))
+    wanted = [domain for domain, (_source, made) in domains.items() if made[lang].how == "catalogue"]
+    if not wanted:
+        raise DiglotError(f"{lang} needs no catalogue: it is the source of every document or derived by OpenCC "
+                          f"(its reviewers' overrides start empty; see TRANSLATING.md)")
+    created, existing = [], []
+    for domain in wanted:
         path = po_path(config.translations_dir, lang, domain)
         if path.exists():
-            raise DiglotError(f"{path} already exists; use 'diglot update' to merge new text into it")
+            existing.append(path)
+            continue
         template = _read_template(config, domain)
         catalog = Catalog(locale=locale_of(lang), project=template.project, charset="utf-8", fuzzy=False,
                           creation_date=template.creation_date)
         catalog.update(template)  # Babel fills Plural-Forms from CLDR for the locale
+        for message in catalog:
+            message.flags.discard("python-format")  # "50% of" is prose, not a format string
         _write_if_changed(path, po_bytes(catalog))
         created.append(path)
+    if not created:
+        shown = ", ".join(str(p) for p in existing)
+        raise DiglotError(f"{shown} already exists; use 'diglot update' to merge new text into it")
     return created
 
 
@@ -225,12 +260,11 @@ class Stat:
 
 def stats(config: Config) -> list[Stat]:
     """Per document and translated language: counts against the document's current messages."""
-    from .builder import read_documents
-
     results = []
     for doc in read_documents(config):
         msgids = list(dict.fromkeys(seg.text for seg in doc.segments))
-        for lang in translated_languages(config):
+        made = edition_recipes(doc, config)
+        for lang in translated_languages(config, made):
             path = po_path(config.translations_dir, lang, doc.slug)
             catalog = read_catalog(path, lang) if path.exists() else None
             results.append(_stat(doc.slug, lang, msgids, catalog))
@@ -275,13 +309,15 @@ def check(config: Config, *, glossary: Path | None = None) -> list[Finding]:
     """Every problem in every catalogue, as path:line findings (errors and warnings)."""
     terms = read_glossary(glossary or config.translations_dir / "glossary.csv")
     findings: list[Finding] = []
-    for domain, lang, path in catalogue_targets(config):
+    domains = domain_recipes(config)
+    for domain, lang, path in catalogue_targets(config, domains):
         if path.exists():
-            findings += check_catalog(path, lang, terms if domain != UI_DOMAIN else [])
+            source = domains.get(domain, (UI_SOURCE, {}))[0]
+            findings += check_catalog(path, lang, terms if domain != UI_DOMAIN else [], source)
     return findings
 
 
-def check_catalog(path: Path, lang: str, terms: list[dict]) -> list[Finding]:
+def check_catalog(path: Path, lang: str, terms: list[dict], source: str = "") -> list[Finding]:
     try:
         catalog = read_catalog(path, lang)
     except DiglotError as exc:
@@ -293,12 +329,12 @@ def check_catalog(path: Path, lang: str, terms: list[dict]) -> list[Finding]:
             continue
         line = _msgstr_line(lines, message.lineno or 1)
         findings += [Finding(path, line, text, severity) for severity, text in
-                     check_message(message.id, message.string, lang, terms)]
+                     check_message(message.id, message.string, lang, terms, source)]
     return findings
 
 
-def check_message(msgid: str, msgstr: str, lang: str, terms: list[dict]) -> list[tuple[str, str]]:
-    """(severity, message) for one translation."""
+def check_message(msgid: str, msgstr: str, lang: str, terms: list[dict], source: str = "") -> list[tuple[str, str]]:
+    """(severity, message) for one translation of a ``source``-language msgid into ``lang``."""
     problems = []
     for name, pattern in (("URL", URL), ("e-mail address", EMAIL), ("footnote reference", FOOTNOTE)):
         problems += _compare(name, pattern.findall(msgid), pattern.findall(msgstr))
@@ -307,15 +343,42 @@ def check_message(msgid: str, msgstr: str, lang: str, terms: list[dict]) -> list
     if HTML_TAG.search(AUTOLINK.sub("", msgstr)):
         problems.append(("error", f"HTML in translation ({HTML_TAG.search(AUTOLINK.sub('', msgstr)).group(0).strip()!r}); "
                                   "translations are text and Markdown only"))
-    if lang == "zh-Hant":
-        problems += _simplified_only(msgstr)
-    problems += _glossary(msgid, msgstr, lang, terms)
+    problems += _wrong_script(msgstr, lang)
+    problems += _glossary(msgid, msgstr, source, lang, terms)
     return problems
 
 
 def _numbers(text: str) -> list[str]:
+    """The numbers a text states: digits, and Chinese numerals that count (第七條, 十二月, 三年)."""
     text = URL.sub("", EMAIL.sub("", FOOTNOTE.sub("", text)))
-    return [n.replace(",", "") for n in NUMBER.findall(text)]
+    found = [n.replace(",", "") for n in NUMBER.findall(text)]
+    found += [str(_cjk_value(m.group("n") or m.group("m"))) for m in CJK_NUMBER.finditer(text)]
+    return [n for n in found if n]
+
+
+#: A Chinese numeral that is a number: an ordinal (第七), or one before a date or legal counter
+#: (十二月, 一九四八年, 二条). A lone 一 before a counter is mostly a word (一项, 一条路), not a number.
+_NUMERAL = "[〇零一二两兩三四五六七八九十百千]"
+CJK_NUMBER = re.compile(rf"(?<=第)(?P<n>{_NUMERAL}+)"
+                        rf"|(?<![〇零一二两兩三四五六七八九十百千第])(?!一(?!{_NUMERAL}))(?P<m>{_NUMERAL}+)"
+                        r"(?=[年月日号號条條章款届屆])")
+_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+           "九": 9}
+_UNITS = {"十": 10, "百": 100, "千": 1000}
+
+
+def _cjk_value(numeral: str) -> int:
+    """十二 → 12, 二十 → 20, 一九四八 → 1948 (digit by digit when there is no unit)."""
+    if not any(c in _UNITS for c in numeral):
+        return int("".join(str(_DIGITS[c]) for c in numeral))
+    total, digit = 0, 0
+    for char in numeral:
+        if char in _DIGITS:
+            digit = _DIGITS[char]
+        else:
+            total += (digit or 1) * _UNITS[char]
+            digit = 0
+    return total + digit
 
 
 def _compare(name: str, source: list[str], target: list[str]) -> list[tuple[str, str]]:
@@ -353,34 +416,47 @@ def _markup_changes(msgid: str, msgstr: str) -> list[tuple[str, str]]:
     return out
 
 
-def _simplified_only(text: str) -> list[tuple[str, str]]:
+def _wrong_script(text: str, lang: str) -> list[tuple[str, str]]:
+    """Simplified-only characters in a Traditional text, and Traditional-only ones in a Simplified one."""
     import hanzidentifier
 
-    found = sorted({c for c in text if hanzidentifier.identify(c) == hanzidentifier.SIMPLIFIED})
+    script = language(lang).script
+    if script not in ("Hans", "Hant"):
+        return []
+    other = hanzidentifier.SIMPLIFIED if script == "Hant" else hanzidentifier.TRADITIONAL
+    found = sorted({c for c in text if hanzidentifier.identify(c) == other})
     if not found:
         return []
-    return [("error", f"Simplified-only characters in a Traditional text: {' '.join(found)}")]
+    kind = ("Simplified", "Traditional") if script == "Hant" else ("Traditional", "Simplified")
+    return [("error", f"{kind[0]}-only characters in a {kind[1]} text: {' '.join(found)}")]
 
 
 def read_glossary(path: Path) -> list[dict]:
+    """The glossary: a column per language (BCP 47 tags in the header row), a row per term."""
     if not path.exists():
         return []
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    if rows and "zh-Hans" not in rows[0]:
-        raise DiglotError("glossary needs a header row 'zh-Hans,en,zh-Hant,note'", path, 1)
-    return [row for row in rows if (row.get("zh-Hans") or "").strip()]
+    header = list(rows[0]) if rows else []
+    if rows and not any(_is_tag(column) for column in header):
+        raise DiglotError("glossary needs a header row of language tags, e.g. 'zh-Hans,en,zh-Hant,note'", path, 1)
+    return [{canonical(k) if _is_tag(k) else k: (v or "").strip() for k, v in row.items() if k} for row in rows]
 
 
-def _glossary(msgid: str, msgstr: str, lang: str, terms: list[dict]) -> list[tuple[str, str]]:
-    column = "en" if lang == "en" else lang if lang == "zh-Hant" else None
-    if column is None:
-        return []
+def _is_tag(column: str | None) -> bool:
+    try:
+        language(column or "")
+    except DiglotError:
+        return False
+    return True
+
+
+def _glossary(msgid: str, msgstr: str, source: str, lang: str, terms: list[dict]) -> list[tuple[str, str]]:
     out = []
     for row in terms:
-        source, agreed = row["zh-Hans"].strip(), (row.get(column) or "").strip()
-        if agreed and source in msgid and agreed.lower() not in msgstr.lower():
-            out.append(("warning", f"glossary: '{source}' should be translated as '{agreed}'"))
+        term, agreed = row.get(source, ""), row.get(lang, "")
+        if term and agreed and term in msgid and agreed.lower() not in msgstr.lower():
+            out.append(("warning", f"glossary: '{term}' should be translated as '{agreed}'"))
     return out
 
 

@@ -1,6 +1,6 @@
 """Bilingual editions: Chinese and English side by side, block by block, as web page, PDF and EPUB.
 
-Editions come from ``diglot.builder._load_edition`` on a temporary copy of the project; the
+Editions come from ``diglot.workers.load_edition`` on a temporary copy of the project; the
 outputs are written as the build lays them out (``output/bilingual/<slug>.zh-Hans-en.pdf``).
 The judges are real: an HTML5 parser, the Nu HTML checker, pdftotext per page, pdffonts and
 pdfinfo, EPUBCheck, and Chromium with axe-core. ``pytest -s`` prints the alignment figures.
@@ -20,7 +20,10 @@ from pathlib import Path
 import pytest
 
 from diglot.bilingual import output_name, pairs, render_bilingual
-from diglot.builder import BuildOptions, Edition, Output, _load_edition
+from diglot.editions import Edition
+from diglot.plan import BuildOptions
+from diglot.report import Output
+from diglot.workers import load_edition as _load_edition
 from diglot.config import load_config
 from diglot.model import FOOTNOTE_REF, Node
 from diglot.site import plain_text
@@ -30,7 +33,14 @@ CHINESE = ("zh-Hans", "zh-Hant")
 KINDS = ("html", "pdf", "epub")
 XHTML = "{http://www.w3.org/1999/xhtml}"
 #: Segments the fallback copy leaves untranslated (s2 heading, s10 list item) or fuzzy (s3 paragraph).
-FALLBACKS = ("s2", "s3", "s10")
+FALLBACKS = ("s0", "s1", "s8")
+#: Front matter texts the editions show once for both languages (a name), not as a pair of blocks.
+META = ("publisher", "author", "rights")
+
+
+def block_pairs(a, b):
+    """The pairs set side by side as blocks: the title, the description and the text."""
+    return [(x, y) for x, y in pairs(a, b) if x.kind not in META]
 TESTS = Path(__file__).resolve().parent
 AXE = TESTS / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -45,7 +55,7 @@ def render_all(root: Path, out: Path, kinds=KINDS, chinese=CHINESE) -> dict[tupl
     for zh_lang in chinese:
         zh = _load_edition(config, SLUG, zh_lang)
         for kind in kinds:
-            path = out / output_name(SLUG, zh_lang, kind)
+            path = out / output_name(SLUG, (zh_lang, "en"), kind)
             path.parent.mkdir(parents=True, exist_ok=True)
             sink = Output(path, zh_lang, kind)
             path.write_bytes(render_bilingual(kind, zh, en, config, BuildOptions(), sink))
@@ -149,15 +159,16 @@ def test_html_every_pair_is_one_row_chinese_first(built, project, zh_lang):
     assert root.get("lang") == zh_lang
     zh_ed, en_ed = editions(project, zh_lang)
     found = 0
-    for zh, en in pairs(zh_ed.doc, en_ed.doc):
+    for zh, en in block_pairs(zh_ed.doc, en_ed.doc):
         row = find_row(root, expected(zh.text), expected(en.text))
         assert row is not None, f"{zh.id}: no row holds {zh.text[:20]!r} and {en.text[:30]!r}"
         first, second = halves(row)
         assert (first.get("lang"), second.get("lang")) == (zh_lang, "en"), zh.id
-        assert ({"half", "zh"} <= classes(first)) and ({"half", "en"} <= classes(second)), zh.id
+        assert ({"half", "a", "cjk"} <= classes(first)) and ({"half", "b"} <= classes(second)), zh.id
+        assert "cjk" not in classes(second), zh.id
         found += 1
     print(f"\n{zh_lang}-en.html: {found}/{len(zh_ed.doc.segments)} pairs in one row each")
-    assert found == len(zh_ed.doc.segments)
+    assert found == len(block_pairs(zh_ed.doc, en_ed.doc)) == len(zh_ed.doc.segments) - 1  # all but the publisher
 
 
 @pytest.mark.parametrize("zh_lang", CHINESE)
@@ -224,17 +235,17 @@ def test_browser_columns_stack_and_toggle(chromium, built):
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=False)
     page = context.new_page()
     page.goto(url)
-    zh, en = _boxes(page, "div.pair > .half.zh"), _boxes(page, "div.pair > .half.en")
+    zh, en = _boxes(page, "div.pair > .half.a"), _boxes(page, "div.pair > .half.b")
     assert len(zh) == len(en) >= 25
     assert all(a["x"] + a["w"] <= b["x"] and abs(a["y"] - b["y"]) < 1 for a, b in zip(zh, en)), "side by side"
     # Without JavaScript: the radio buttons and CSS alone show one language.
-    page.click('label[for="view-en"]')
-    assert all(box["w"] == 0 for box in _boxes(page, ".half.zh")), "Chinese hidden"
-    assert all(box["w"] > 0 for box in _boxes(page, ".half.en"))
+    page.click('label[for="view-b"]')
+    assert all(box["w"] == 0 for box in _boxes(page, ".half.a")), "Chinese hidden"
+    assert all(box["w"] > 0 for box in _boxes(page, ".half.b"))
     page.click('label[for="view-both"]')
-    assert all(box["w"] > 0 for box in _boxes(page, ".half.zh"))
+    assert all(box["w"] > 0 for box in _boxes(page, ".half.a"))
     page.set_viewport_size({"width": 400, "height": 900})
-    zh, en = _boxes(page, "div.pair > .half.zh"), _boxes(page, "div.pair > .half.en")
+    zh, en = _boxes(page, "div.pair > .half.a"), _boxes(page, "div.pair > .half.b")
     assert all(a["y"] + a["h"] <= b["y"] + 1 for a, b in zip(zh, en)), "stacked, Chinese first"
     assert page.evaluate("document.documentElement.scrollWidth") <= 400
     context.close()
@@ -290,11 +301,11 @@ def alignment(path: Path, zh_doc, en_doc) -> tuple[list[tuple], int]:
     result = []
     for zh, en in pairs(zh_doc, en_doc):
         a, b = printed(zh.text, numbers), printed(en.text, numbers)
-        start = 1 if zh.kind in ("title", "description", "footnote") else cursor
+        start = 1 if zh.kind in ("title", "description", "publisher", "author", "rights", "footnote") else cursor
         za, ea = locate(pages, a, start, 14), locate(pages, b, start, 40)
         ze = locate(pages, a[-8:], za or start, 8)
         ee = locate(pages, b[-16:], ea or start, 16)
-        if zh.kind not in ("title", "description", "footnote") and za:
+        if zh.kind not in ("title", "description", "publisher", "author", "rights", "footnote") and za:
             cursor = za
         result.append((zh.id, za, ea, ze, ee))
     return result, contents + 1
@@ -337,7 +348,7 @@ def test_pdf_alignment_holds_over_many_page_breaks(project, tmp_path, paper):
     """Four times the text on three papers: every pair still starts on one page."""
     config = replace(load_config(project), paper=paper)
     zh, en = (repeated(_load_edition(config, SLUG, lang), 4) for lang in ("zh-Hans", "en"))
-    path = tmp_path / "output" / output_name(SLUG, "zh-Hans", "pdf")
+    path = tmp_path / "output" / output_name(SLUG, ("zh-Hans", "en"), "pdf")
     path.parent.mkdir(parents=True)
     path.write_bytes(render_bilingual("pdf", zh, en, config, BuildOptions(), Output(path, "zh-Hans", "pdf")))
     found, _body = alignment(path, zh.doc, en.doc)
@@ -470,7 +481,7 @@ def test_print_shop_variant_has_bleed(project, tmp_path):
 
     config = load_config(project)
     zh, en = editions(project, "zh-Hans")
-    path = tmp_path / output_name(SLUG, "zh-Hans", "print.pdf")
+    path = tmp_path / output_name(SLUG, ("zh-Hans", "en"), "print.pdf")
     path.parent.mkdir(parents=True)
     path.write_bytes(render_bilingual("print.pdf", zh, en, config, BuildOptions(), Output(path, "zh-Hans", "pdf")))
     with path.open("rb") as handle:
@@ -496,7 +507,7 @@ def epub_halves(path: Path) -> list[tuple[ET.Element, ET.Element | None]]:
     for root in chapters(path):
         parents = {child: parent for parent in root.iter() for child in parent}
         for element in root.iter():
-            if not {"half", "zh"} <= classes(element):
+            if not {"half", "a"} <= classes(element):
                 continue
             siblings = list(parents[element])
             index = siblings.index(element)
@@ -523,10 +534,10 @@ def test_epub_english_block_follows_its_chinese_block(built, project, zh_lang):
     zh_ed, en_ed = editions(project, zh_lang)
     found = {norm(text_of(zh)): follower for zh, follower in epub_halves(built[zh_lang, "epub"])}
     adjacent = 0
-    for zh, en in pairs(zh_ed.doc, en_ed.doc):
+    for zh, en in block_pairs(zh_ed.doc, en_ed.doc):
         follower = found.get(expected(zh.text))
         assert follower is not None, f"{zh.id}: Chinese block not found"
-        assert {"half", "en"} <= classes(follower) and follower.get("lang") == "en", zh.id
+        assert {"half", "b"} <= classes(follower) and follower.get("lang") == "en", zh.id
         assert norm(text_of(follower)) == expected(en.text), f"{zh.id}: not followed by its translation"
         adjacent += 1
     print(f"\n{zh_lang}-en.epub: {adjacent}/{len(zh_ed.doc.segments)} English blocks follow their Chinese block")
@@ -594,7 +605,7 @@ def test_only_editions_of_one_document_pair(project):
     from diglot.errors import DiglotError
 
     zh, en = editions(project, "zh-Hans")
-    with pytest.raises(DiglotError, match="pairs zh-Hans or zh-Hant with en"):
+    with pytest.raises(DiglotError, match="with itself"):
         check_pairing(en.doc, en.doc)
     shorter = replace(en.doc, body=en.doc.body[:-1])
     with pytest.raises(DiglotError, match="do not have the same blocks"):
@@ -608,7 +619,7 @@ def test_epub_keeps_no_attributes_a_segment_writes(project, tmp_path):
     hostile = '[Overarching]{style="display:none" .evil #spoof onclick="x"} Messages'
     en = Edition(en.doc.with_segments([replace(s, text=hostile) if s.id == "s2" else s for s in en.doc.segments]),
                  en.ui)
-    path = tmp_path / output_name(SLUG, "zh-Hans", "epub")
+    path = tmp_path / output_name(SLUG, ("zh-Hans", "en"), "epub")
     path.parent.mkdir(parents=True)
     path.write_bytes(render_bilingual("epub", zh, en, config, BuildOptions(), Output(path, "zh-Hans", "epub")))
     with zipfile.ZipFile(path) as book:

@@ -221,11 +221,11 @@ def test_site_works_from_a_web_server(chromium, http_site):
 
 def _epub_documents(browser_site: Path, tmp: Path) -> list[Path]:
     from diglot import publish
-    from diglot.builder import BuildOptions, BuildReport, prepare
+    from diglot.editions import prepare
     from diglot.config import load_config
 
     config = load_config(browser_site.parent)
-    hant = next(e for e in prepare(config, BuildOptions(languages=("zh-Hant",)), BuildReport()))
+    hant = next(e for e in prepare(config, ("zh-Hant",)))
     books = {lang: browser_site / lang / f"{SLUG}.epub" for lang in LANGS}
     books["zh-Hant.vertical"] = tmp / "vertical.epub"
     books["zh-Hant.vertical"].write_bytes(publish.render_vertical_epub(hant, config))

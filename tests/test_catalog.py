@@ -247,3 +247,29 @@ def test_committed_catalogue_passes_msgfmt_check(path):
 def test_committed_catalogue_is_read_by_diglot(path):
     lang = path.parent.parent.name.replace("_", "-")
     read_catalog(path, lang)
+
+
+@pytest.mark.parametrize("escaped, text", [
+    ("5\\\\*3", "5\\*3"),                 # a backslash, then a star: the pair is read first
+    ("a \\\\\\\\ b", "a \\\\ b"),            # two escaped backslashes
+    ("\\x41\\102C", "ABC"),                # hexadecimal and octal escapes are bytes for msgfmt
+    ("\\xe4\\xb8\\x80\\344\\272\\214", "一二"),  # ... so a run of them is UTF-8
+    ('say \\"hi\\"', 'say "hi"'),
+])
+def test_escapes_are_read_as_msgfmt_reads_them(tmp_path, escaped, text):
+    po = tmp_path / "en.po"
+    po.write_text(HEADER + f'msgid "m"\nmsgstr "{escaped}"\n', encoding="utf-8")
+    assert read_catalog(po, "en").get("m").string == text
+    gnu = subprocess.run(["msgunfmt", "-"], input=subprocess.run(["msgfmt", "-o", "-", str(po)], check=True,
+                         capture_output=True).stdout, capture_output=True, check=True).stdout.decode("utf-8")
+    assert "msgstr" in gnu  # msgfmt accepted it
+
+
+@pytest.mark.parametrize("escaped", ["5\\*3", "\\<", "\\e", "\\u4e00"])
+def test_escapes_msgfmt_refuses_are_errors_at_their_line(tmp_path, escaped):
+    po = tmp_path / "en.po"
+    po.write_text(HEADER + f'msgid "m"\nmsgstr "{escaped}"\n', encoding="utf-8")
+    assert subprocess.run(["msgfmt", "-o", "/dev/null", str(po)], capture_output=True).returncode != 0
+    with pytest.raises(DiglotError) as error:
+        read_catalog(po, "en")
+    assert error.value.line == HEADER.count("\n") + 2 and "escape" in error.value.message

@@ -43,7 +43,7 @@ def epub_books(tmp_path_factory) -> dict[str, Path]:
     """Every EPUB of the project: "<lang>" from a CLI build, "zh-Hant.vertical" and
     "zh-Hant.fonts" (with --embed-fonts) from diglot.publish, whatever builder.py wires."""
     from diglot import publish
-    from diglot.builder import BuildOptions, BuildReport, prepare
+    from diglot.editions import prepare
     from diglot.cli import main
     from diglot.config import load_config
 
@@ -52,7 +52,7 @@ def epub_books(tmp_path_factory) -> dict[str, Path]:
     books = {lang: root / "output" / lang / f"{SLUG}.epub" for lang in LANGS}
     books.update({f"bilingual.{zh}": root / "output" / "bilingual" / f"{SLUG}.{zh}-en.epub" for zh in ZH})
     config = load_config(root)
-    hant = next(e for e in prepare(config, BuildOptions(), BuildReport()) if e.doc.lang == "zh-Hant")
+    hant = next(e for e in prepare(config) if e.doc.lang == "zh-Hant")
     extra = root / "extra"
     extra.mkdir()
     books["zh-Hant.vertical"] = extra / f"{SLUG}.vertical.epub"
@@ -67,11 +67,11 @@ def epub_books(tmp_path_factory) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def epub_editions(epub_books):
     """The editions the books were made from, by language."""
-    from diglot.builder import BuildOptions, BuildReport, prepare
+    from diglot.editions import prepare
     from diglot.config import load_config
 
     config = load_config(epub_books["en"].parents[2])
-    return {e.doc.lang: e for e in prepare(config, BuildOptions(), BuildReport())}
+    return {e.doc.lang: e for e in prepare(config)}
 
 
 # --- helpers ------------------------------------------------------------------------
@@ -150,7 +150,7 @@ def test_epubcheck_has_nothing_to_report(epub_books, which, tmp_path):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_package_metadata(epub_books, epub_editions, lang):
-    from diglot.builder import stable_identifier
+    from diglot.editions import stable_identifier
     from diglot.model import plain_title
 
     doc = epub_editions[lang].doc
@@ -162,11 +162,11 @@ def test_package_metadata(epub_books, epub_editions, lang):
     assert identifier.text == stable_identifier(doc, lang)
     assert package.get("unique-identifier") == identifier.get("id")
     assert md.find("dc:date", NS).text == doc.meta.date_text
-    assert md.find("dc:publisher", NS).text == doc.meta.publisher
+    assert md.find("dc:publisher", NS).text == doc.field_text("publisher")
     assert md.find("dc:description", NS).text == plain_title(doc.description.text)
     assert md.find("dc:rights", NS) is None, "the front matter has no rights statement; none is invented"
     # No author in the front matter: the publisher, whose document it is, is the creator (as in the PDF).
-    assert [e.text for e in md.findall("dc:creator", NS)] == [doc.meta.publisher]
+    assert [e.text for e in md.findall("dc:creator", NS)] == [doc.field_text("publisher")]
     (modified,) = metas(package, "dcterms:modified")
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", modified)
     # No ONIX "proprietary" identifier type: the identifier is a plain urn:uuid.
@@ -174,7 +174,7 @@ def test_package_metadata(epub_books, epub_editions, lang):
 
 
 def test_identifiers_are_stable_and_distinct(epub_books, epub_editions):
-    from diglot.builder import stable_identifier
+    from diglot.editions import stable_identifier
 
     ids = {which: opf(epub_books[which]).find("opf:metadata/dc:identifier", NS).text
            for which in (*LANGS, "zh-Hant.vertical")}
@@ -208,15 +208,15 @@ def test_bilingual_books_declare_both_languages_and_a_creator(epub_books, which)
 
 def test_author_is_the_creator_when_the_front_matter_names_one(tmp_path):
     from diglot import publish
-    from diglot.builder import BuildOptions, BuildReport, prepare
     from diglot.config import load_config
+    from diglot.editions import prepare
 
     root = copy_project(tmp_path / "project")
     source = root / "source" / f"{SLUG}.md"
     text = source.read_text(encoding="utf-8")
     source.write_text(text.replace("publisher:", "author: Jane Doe\npublisher:", 1), encoding="utf-8")
     config = load_config(root)
-    edition = prepare(config, BuildOptions(languages=("en",)), BuildReport())[0]
+    edition = prepare(config, ("en",))[0]
     book = tmp_path / "book.epub"
     book.write_bytes(publish.render_epub(edition, config))
     package = opf(book)
@@ -230,7 +230,7 @@ def test_author_is_the_creator_when_the_front_matter_names_one(tmp_path):
 
 def test_rights_appear_when_the_front_matter_has_them(tmp_path):
     from diglot import publish
-    from diglot.builder import BuildOptions, BuildReport, prepare
+    from diglot.editions import prepare
     from diglot.config import load_config
 
     root = copy_project(tmp_path / "project")
@@ -238,7 +238,7 @@ def test_rights_appear_when_the_front_matter_has_them(tmp_path):
     text = source.read_text(encoding="utf-8")
     source.write_text(text.replace("publisher:", "rights: CC BY 4.0\npublisher:", 1), encoding="utf-8")
     config = load_config(root)
-    edition = prepare(config, BuildOptions(languages=("en",)), BuildReport())[0]
+    edition = prepare(config, ("en",))[0]
     book = tmp_path / "book.epub"
     book.write_bytes(publish.render_epub(edition, config))
     assert opf(book).find("opf:metadata/dc:rights", NS).text == "CC BY 4.0"
@@ -332,7 +332,7 @@ def test_notes_are_numbered_through_the_book_as_in_the_pdf(epub_books, epub_edit
 
 def test_untranslated_heading_keeps_its_language_in_the_chapter_title(tmp_path):
     from diglot import publish
-    from diglot.builder import BuildOptions, BuildReport, prepare
+    from diglot.editions import prepare
     from diglot.config import load_config
 
     root = copy_project(tmp_path / "project")
@@ -341,7 +341,7 @@ def test_untranslated_heading_keeps_its_language_in_the_chapter_title(tmp_path):
     po.write_text(text.replace('msgid "总体信息"\nmsgstr "Overarching Messages"', 'msgid "总体信息"\nmsgstr ""'),
                   encoding="utf-8")
     config = load_config(root)
-    edition = prepare(config, BuildOptions(languages=("en",)), BuildReport())[0]
+    edition = prepare(config, ("en",))[0]
     book = tmp_path / "fallback.epub"
     book.write_bytes(publish.render_epub(edition, config))
     titles = [r.find("x:head/x:title", NS) for r in chapters(book).values()]

@@ -458,10 +458,13 @@ def test_chinese_emphasis_is_bold_not_slanted():
     import io
 
     from diglot.pdf import write_pdf
+    from diglot.render import language_css, make_environment
 
     html = ('<html lang="zh-Hans"><head><title>t</title></head><body class="lang-zh-Hans"><main>'
             '<p>这是<em>强调</em>文字</p></main></body></html>')
-    data, _ = write_pdf(html, [REPO / "templates" / "print" / "book.css"], REPO, [REPO / "templates"], variant=None)
+    templates = REPO / "templates"
+    faces = language_css(make_environment(templates), templates, "print", ["zh-Hans"])
+    data, _ = write_pdf(html, [templates / "print" / "book.css"], REPO, [templates], css_strings=(faces,), variant=None)
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         chars = {c["text"]: c for c in pdf.pages[0].chars}
     assert "Bold" in chars["强"]["fontname"] and "Bold" not in chars["这"]["fontname"]

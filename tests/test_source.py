@@ -78,7 +78,8 @@ def test_front_matter_fields(doc):
     assert doc.title.text == "测试标题[^t]"
     assert doc.description.text == "一份说明。"
     assert doc.meta.date == date(2018, 11, 14) and doc.meta.date_text == "2018-11-14"
-    assert doc.meta.publisher == "Internet Governance Forum"
+    assert doc.field_text("publisher") == "Internet Governance Forum"
+    assert doc.field("publisher").kind == "publisher"  # a message to translate, like the title
     assert doc.meta.identifier  # a default identifier when the front matter has none
 
 
@@ -93,6 +94,7 @@ def test_segment_lines_are_where_the_text_is(doc):
     expected = {
         "测试标题[^t]": line_of(DOC, "title:"),
         "一份说明。": line_of(DOC, "description:"),
+        "Internet Governance Forum": line_of(DOC, "publisher:"),
         "第一节": line_of(DOC, "# 第一节"),
         "这是第一行接着第二行。": line_of(DOC, "这是第一行"),
         "Latin words continue here.": line_of(DOC, "Latin words"),
@@ -112,7 +114,7 @@ def test_segment_lines_are_where_the_text_is(doc):
 
 def test_segment_kinds_and_order(doc):
     assert [(s.kind, s.text) for s in doc.segments] == [
-        ("title", "测试标题[^t]"), ("description", "一份说明。"),
+        ("title", "测试标题[^t]"), ("description", "一份说明。"), ("publisher", "Internet Governance Forum"),
         ("heading", "第一节"), ("paragraph", "这是第一行接着第二行。"), ("paragraph", "Latin words continue here."),
         ("paragraph", "项目一"), ("paragraph", "项目二"), ("paragraph", "第二段"),
         ("heading", "小节"), ("paragraph", "甲"), ("paragraph", "乙"), ("paragraph", "引文"),
@@ -224,13 +226,21 @@ def test_missing_required_key(tmp_path, key):
     assert f"'{key}'" in error.message
 
 
-@pytest.mark.parametrize("lang", ["en", "zh-Hant", "zh-CN"])
-def test_source_language_other_than_zh_hans_is_refused(tmp_path, lang):
+@pytest.mark.parametrize("lang", ["en", "zh-Hant", "zh-CN", "zh-HK", "fr", "ja"])
+def test_any_source_language_is_read_as_its_bcp47_tag(tmp_path, lang):
+    path = write(tmp_path, f"---\ntitle: Title\nlang: {lang}\n---\n\nText\n")
+    doc = read_document(path)
+    assert doc.lang == doc.meta.lang == lang
+    assert {seg.lang for seg in doc.segments} == {doc.lang}
+
+
+@pytest.mark.parametrize("lang", ["english", "xx-Foo", "zh_INVALID_ñ", "42", "[en, fr]"])
+def test_a_source_language_that_is_no_language_is_refused_at_its_line(tmp_path, lang):
     text = f"---\ntitle: 标题\nlang: {lang}\n---\n\n正文\n"
     path = write(tmp_path, text)
     error = error_of(path)
     assert (error.path, error.line) == (path, line_of(text, "lang:"))
-    assert lang in error.message and "zh-Hans" in error.message
+    assert "lang" in error.message and "BCP 47" in error.message
 
 
 def test_invalid_utf8_is_reported_at_the_line_of_the_bad_byte(tmp_path):

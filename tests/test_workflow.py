@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import copy_project
 
@@ -233,8 +234,8 @@ def test_extract_writes_one_message_per_block_with_true_source_references(wf_pro
 
     pot = wf_project / POT_REL
     entries = messages(pot)
-    assert len(entries) == 40
-    assert len({e.msgid for e in entries}) == 40
+    assert len(entries) == 41  # 40 blocks and the publisher
+    assert len({e.msgid for e in entries}) == 41
     assert all(e.msgstr == "" for e in entries)
     lines = source_lines(wf_project)
     for entry in entries:
@@ -242,9 +243,9 @@ def test_extract_writes_one_message_per_block_with_true_source_references(wf_pro
         path, number = entry.refs[0]
         assert path == SOURCE_REL
         assert entry.msgid in lines[number - 1], f"{path}:{number} does not hold {entry.msgid[:30]!r}"
-    # the blocks a reader sees first, in order: title, description, first heading, first paragraph
-    assert [e.refs[0][1] for e in entries[:4]] == [2, 3, 23, 25]
-    assert entries[2].msgid == HEADING_23
+    # the blocks a reader sees first, in order: title, description, publisher, first heading, first paragraph
+    assert [e.refs[0][1] for e in entries[:5]] == [2, 3, 6, 23, 25]
+    assert entries[3].msgid == HEADING_23
     # editorial HTML comments of the source are not messages
     assert not any("Editorial notes" in e.msgid or "Kangxi" in e.msgid for e in entries)
     assert subprocess.run(["msgfmt", "-c", "-o", os.devnull, str(pot)], capture_output=True).returncode == 0
@@ -265,12 +266,18 @@ def test_extract_writes_template_strings_to_ui_pot_with_template_references(wf_p
     for msgid, rel, number in calls:
         assert msgid in ui, f"{rel}:{number}: {msgid!r} is not in ui.pot"
         assert (rel, number) in ui[msgid].refs, f"{msgid!r}: {ui[msgid].refs} lacks {rel}:{number}"
-    # and every reference points at a template line that calls _() on that string
+    # and every reference points at a template line that calls _() on that string, or at the
+    # reading-system label (templates/epub/labels.yaml, "name: text") that is that string
+    labels = yaml.safe_load((wf_project / "templates/epub/labels.yaml").read_text(encoding="utf-8"))
+    assert set(labels.values()) <= set(ui), "every EPUB label is a message of ui.pot"
     for msgid, entry in ui.items():
         for rel, number in entry.refs:
             assert rel.startswith("templates/")
             line = (wf_project / rel).read_text(encoding="utf-8").split("\n")[number - 1]
-            assert f'_("{msgid}")' in line, f"{rel}:{number} does not translate {msgid!r}"
+            if rel.endswith("labels.yaml"):
+                assert labels[line.split(":", 1)[0]] == msgid, f"{rel}:{number} is not the label {msgid!r}"
+            else:
+                assert f'_("{msgid}")' in line, f"{rel}:{number} does not translate {msgid!r}"
 
 
 def test_extract_twice_changes_nothing(wf_project):
@@ -366,7 +373,7 @@ def test_update_adds_a_new_block_untranslated(wf_updated):
 def test_update_moves_references_to_the_new_source_lines(wf_updated):
     lines = source_lines(wf_updated)
     entries = messages(wf_updated / EN_REL)
-    assert len(entries) == 40  # 40 blocks - 1 deleted + 1 added
+    assert len(entries) == 41  # 41 messages - 1 deleted + 1 added
     for entry in entries:
         assert entry.refs, entry.msgid
         for path, number in entry.refs:
@@ -376,7 +383,7 @@ def test_update_moves_references_to_the_new_source_lines(wf_updated):
 
 def test_update_counts_in_stats(wf_updated):
     en = stats_json(wf_updated)["en"]
-    assert (en["translated"], en["fuzzy"], en["untranslated"], en["total"]) == (37, 2, 1, 40)
+    assert (en["translated"], en["fuzzy"], en["untranslated"], en["total"]) == (38, 2, 1, 41)
 
 
 def test_update_zh_hant_overrides_become_fuzzy_and_gain_no_new_entries(wf_updated):
@@ -521,16 +528,16 @@ def test_stats_table_shows_the_committed_english_catalogue_complete(wf_project):
     assert len(rows) == 1
     row = rows[0]
     assert row[1] == "en"
-    assert row[2:5] == ["40", "0", "0"]
+    assert row[2:5] == ["41", "0", "0"]
     assert "100.0%" in row
 
 
 def test_stats_json_counts_messages_and_source_characters(wf_project):
     en = stats_json(wf_project)["en"]
-    assert en["translated"] == 40
+    assert en["translated"] == 41
     assert en["fuzzy"] == 0
     assert en["untranslated"] == 0
-    assert en["total"] == 40
+    assert en["total"] == 41
     assert en["percent"] == 100
     msgids = [e.msgid for e in messages(wf_project / POT_REL)]
     assert en["source_characters"] == sum(len(m) for m in msgids)
@@ -549,14 +556,14 @@ def test_stats_min_fails_when_a_message_is_fuzzy_or_untranslated(wf_project):
     assert result.returncode == 1
     assert re.search(rf"{DOC}.*\ben\b", result.stderr), result.stderr
     row = stats_json(wf_project)["en"]
-    assert (row["translated"], row["fuzzy"], row["untranslated"]) == (39, 1, 0)
-    assert row["percent"] == 97.5
+    assert (row["translated"], row["fuzzy"], row["untranslated"]) == (40, 1, 0)
+    assert row["percent"] == round(100 * 40 / 41, 1)
     assert row["source_characters_translated"] == row["source_characters"] - len(HEADING_23)
     assert diglot(wf_project, "stats", "--min", "97").returncode == 0
 
     set_msgstr(en, HEADING_27, "")
     row = stats_json(wf_project)["en"]
-    assert (row["translated"], row["fuzzy"], row["untranslated"]) == (38, 1, 1)
+    assert (row["translated"], row["fuzzy"], row["untranslated"]) == (39, 1, 1)
 
 
 # --- check -------------------------------------------------------------------------------

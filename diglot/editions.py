@@ -1,0 +1,198 @@
+"""Reading a project's inputs and making its editions: the layer under the build and the translators' commands.
+
+In: the configuration, ``source/``, ``translations/``. Out: Documents, one per source,
+and their editions, each made as the registry's recipe says (the source itself, a
+catalogue's translation, or a conversion of another edition), with the UI strings
+of its language. Nothing here plans, renders or writes outputs.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .config import Config
+from .errors import DiglotError, DiglotErrors
+from .languages import UI_SOURCE, Recipe, language, recipes
+from .model import FOOTNOTE_REF, Document
+
+UI_DOMAIN = "ui"
+
+
+@dataclass(frozen=True)
+class Edition:
+    """A document in one language, with that language's UI strings (gettext Translations)."""
+
+    doc: Document
+    ui: object
+
+
+# --- sources ---------------------------------------------------------------------------------
+
+def document_paths(config: Config) -> list[Path]:
+    return sorted(config.source_dir.glob("*.md"))
+
+
+def read_documents(config: Config) -> list[Document]:
+    """Every document of ``source/``, checked; all problems of all documents at once."""
+    from .links import check_internal_links
+    from .source import read_document
+
+    paths = document_paths(config)
+    if not paths:
+        raise DiglotError(f"no documents (*.md) in {config.source_dir}")
+    errors, docs = [], []
+    for path in paths:
+        try:
+            docs.append(read_document(path))
+            check_internal_links(docs[-1])
+        except DiglotErrors as exc:
+            errors.extend(exc.errors)
+        except DiglotError as exc:
+            errors.append(exc.located(path))
+    if errors:
+        raise errors[0] if len(errors) == 1 else DiglotErrors(errors)
+    return docs
+
+
+# --- catalogues ----------------------------------------------------------------------------------
+
+def optional_catalog(path: Path, lang: str):
+    """The catalogue at ``path``, strictly read, or None when there is none."""
+    from .catalog import read_catalog
+
+    return read_catalog(path, lang) if path.exists() or path.is_symlink() else None
+
+
+def catalog_path(config: Config, lang: str, domain: str) -> Path:
+    from .catalog import po_path
+
+    return po_path(config.translations_dir, lang, domain)
+
+
+def ui_recipes(config: Config) -> dict[str, Recipe]:
+    """How each language's UI strings are made: the templates' English msgids are the source."""
+    return recipes(UI_SOURCE, config.languages, config.derivations)
+
+
+def ui_catalogs(config: Config) -> dict[str, object]:
+    """Template strings per language as Babel catalogues (the UI source language: None, the msgids)."""
+    from .chinese import convert_catalog
+
+    made: dict[str, object] = {}
+    for lang, recipe in ui_recipes(config).items():
+        own = optional_catalog(catalog_path(config, lang, UI_DOMAIN), lang)
+        if recipe.how == "derived":
+            made[lang] = convert_catalog(made.get(recipe.base), recipe.profile, own, language(lang).locale)
+        else:
+            made[lang] = own
+    return made
+
+
+def ui_translations(config: Config) -> dict[str, object]:
+    from .catalog import gnu_translations
+
+    return {lang: gnu_translations(catalog) for lang, catalog in ui_catalogs(config).items()}
+
+
+# --- editions ----------------------------------------------------------------------------------------
+
+def edition_recipes(doc: Document, config: Config) -> dict[str, Recipe]:
+    """How each configured language's edition of ``doc`` is made, bases first."""
+    return _recipes(doc.lang, config.languages, tuple(sorted(config.derivations.items())))
+
+
+@lru_cache(maxsize=256)
+def _recipes(source: str, languages: tuple[str, ...], derive: tuple) -> dict[str, Recipe]:
+    return recipes(source, languages, dict(derive))
+
+
+def content_catalog(doc: Document, lang: str, config: Config):
+    """The catalogue an edition is made from: translations, or a derived edition's reviewer overrides."""
+    if lang == doc.lang:
+        return None
+    path = catalog_path(config, lang, doc.slug)
+    catalog = optional_catalog(path, lang)
+    if catalog is not None:
+        check_translations(doc, catalog, path)
+    return catalog
+
+
+def check_translations(doc: Document, catalog, path: Path) -> None:
+    """Translated text meets the same rules as the source: no unsafe links, no dangling notes."""
+    from .links import check_link_targets
+    from .safety import check_text
+
+    labels = {note.label for note in doc.footnotes}
+    for seg in doc.segments:
+        message = catalog.get(seg.text)
+        if message is None or not message.string or message.fuzzy:
+            continue
+        line = message.lineno or 1
+        if not isinstance(message.string, str):
+            raise DiglotError("a document message has plural forms (msgid_plural); a block is one text", path, line)
+        check_text(message.string, path, line)
+        check_link_targets(message.string, doc, path, line)
+        for label in FOOTNOTE_REF.findall(message.string):
+            if label not in labels:
+                raise DiglotError(f"footnote [^{label}] does not exist in the source", path, line)
+
+
+def make_edition(doc: Document, lang: str, config: Config, catalog=None, base: Document | None = None) -> Document:
+    """``doc`` in ``lang``, made as its recipe says; ``catalog`` and ``base`` when already at hand."""
+    from .catalog import translate
+    from .chinese import convert_document
+
+    if lang == doc.lang:
+        return doc
+    recipe = edition_recipes(doc, config).get(lang) or Recipe(lang, "catalogue")
+    catalog = catalog if catalog is not None else content_catalog(doc, lang, config)
+    if recipe.how == "catalogue":
+        return _with_given(translate(doc, catalog, lang), doc)
+    base = base if base is not None else make_edition(doc, recipe.base, config)
+    return _with_given(convert_document(base, lang, recipe.profile, catalog), doc)
+
+
+def _with_given(edition: Document, doc: Document) -> Document:
+    """Front matter texts the source gives for this language (publisher: {en: …}) win."""
+    given = {key: texts[edition.lang] for key, texts in doc.meta.given.items() if edition.lang in texts}
+    if not given:
+        return edition
+    from dataclasses import replace
+
+    segments = [replace(seg, text=given[seg.id], lang=edition.lang, source=seg.msgid, fallback=False)
+                if seg.id in given else seg for seg in edition.segments]
+    return edition.with_segments(segments)
+
+
+def translated_percent(edition: Document) -> float:
+    total = len(edition.segments)
+    return 100.0 * (total - len(edition.fallbacks())) / total if total else 100.0
+
+
+def unpublished_reason(edition: Document, config: Config) -> str | None:
+    """Why an edition is not published (too little of it translated), or None."""
+    percent = translated_percent(edition)
+    if percent < config.min_translated:
+        return f"only {percent:.0f}% translated, under min_translated = {config.min_translated}%; not published"
+    return None
+
+
+def stable_identifier(doc: Document, lang: str) -> str:
+    """One identifier per document and language, stable across builds."""
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{doc.meta.identifier}#{lang}')}"
+
+
+def prepare(config: Config, languages=None) -> list[Edition]:
+    """Every publishable edition of every document, materialized (for tools and tests; builds plan jobs)."""
+    ui = ui_translations(config)
+    editions = []
+    for doc in read_documents(config):
+        made: dict[str, Document] = {}
+        for lang, recipe in edition_recipes(doc, config).items():
+            made[lang] = make_edition(doc, lang, config, base=made.get(recipe.base))
+            if (languages is None or lang in languages) and unpublished_reason(made[lang], config) is None:
+                editions.append(Edition(made[lang], ui[lang]))
+    return editions

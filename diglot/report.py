@@ -1,0 +1,33 @@
+"""What a build says it did: each output with its size, time and warnings, and what was skipped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Output:
+    """One file of output/ (built now, or already up to date); renderers add warnings to it."""
+
+    path: Path
+    lang: str
+    fmt: str
+    size: int = 0
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+    rebuilt: bool = True
+
+
+@dataclass
+class BuildReport:
+    outputs: list[Output] = field(default_factory=list)
+    fallbacks: dict[str, int] = field(default_factory=dict)  # language → segments shown in the source language
+    skipped: dict[str, str] = field(default_factory=dict)  # "slug lang" → reason
+    withdrawn: list[str] = field(default_factory=list)  # outputs removed because their edition was skipped
+    up_to_date: bool = False
+    peak_worker_kb: int = 0  # the largest resident set any worker reached
+
+    @property
+    def rebuilt(self) -> list[Output]:
+        return [o for o in self.outputs if o.rebuilt]

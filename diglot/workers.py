@@ -1,0 +1,312 @@
+"""Running jobs: render each in a worker process (or on Dask) within time and memory bounds.
+
+In: jobs from diglot.plan. Out: JobResults (the output's bytes) handed to a callback as they
+arrive. Workers fork from a server that imported WeasyPrint once, keep a few documents'
+parsed inputs, free each book's layout when it is written, and die with the build.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import resource
+import signal
+import threading
+import time
+from collections import OrderedDict
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import Callable
+
+from .config import Config
+from .editions import Edition, catalog_path, edition_recipes, make_edition, ui_translations
+from .errors import DiglotError
+from .model import Document
+from .plan import BuildOptions, Job
+from .report import Output
+
+#: Bounds on each engine call (README, "Limits"): a hostile input fails, it never hangs the build.
+JOB_SECONDS = 300
+JOB_MEMORY = 4 << 30
+
+
+@dataclass(frozen=True)
+class JobResult:
+    job: Job
+    data: bytes
+    seconds: float
+    warnings: tuple[str, ...]
+    peak_kb: int = 0  # the worker's peak resident set so far (ru_maxrss)
+
+
+# --- parsed inputs, per process ------------------------------------------------------------------
+
+#: Parsed inputs a worker keeps: a few documents' worth (source, editions, UI), the most
+#: recently used. Jobs run document by document (order), so a document is parsed once per
+#: worker, and a worker's memory stays flat however many documents the build has.
+_CACHE: OrderedDict[tuple, object] = OrderedDict()
+CACHE_ENTRIES = 24
+
+
+def _cached(key: tuple, make: Callable[[], object]):
+    """Per-process memo for parsed inputs; keys include the files' stats, so edits invalidate."""
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key]
+    value = _CACHE[key] = make()
+    while len(_CACHE) > CACHE_ENTRIES:
+        _CACHE.popitem(last=False)
+    return value
+
+
+def _ui_cached(config: Config) -> dict[str, object]:
+    from .manifest import file_stat
+
+    stats = repr(sorted((str(p), file_stat(p)) for p in config.translations_dir.rglob("ui.po")))
+    return _cached(("ui", str(config.root), repr(config.__dict__), stats), lambda: ui_translations(config))
+
+
+def source_cached(config: Config, slug: str) -> Document:
+    from .manifest import file_stat
+    from .source import read_document
+
+    path = config.source_dir / f"{slug}.md"
+    return _cached(("source", str(path), repr(file_stat(path))), lambda: read_document(path))
+
+
+def load_edition(config: Config, slug: str, lang: str) -> Edition:
+    """The edition, cached per process while its inputs' stats are unchanged (its base's too)."""
+    from .manifest import file_stat
+
+    doc = source_cached(config, slug)
+    recipe = edition_recipes(doc, config).get(lang)
+    base = load_edition(config, slug, recipe.base).doc if recipe is not None and recipe.derived else None
+    key = ("edition", str(config.root), slug, lang, repr(config.__dict__), id(doc), id(base),
+           repr(file_stat(catalog_path(config, lang, slug))))
+    edition = _cached(key, lambda: make_edition(doc, lang, config, base=base))
+    return Edition(edition, _ui_cached(config)[lang])
+
+
+def title_edition(config: Config, slug: str, lang: str) -> Edition:
+    """An edition holding only the title: what the index needs, without converting the whole text."""
+    doc = source_cached(config, slug)
+    titles = doc.with_segments([doc.title])
+    return Edition(make_edition(titles, lang, config), _ui_cached(config)[lang])
+
+
+# --- one job ----------------------------------------------------------------------------------
+
+@contextmanager
+def _time_limit(seconds: int, job: Job):
+    """SIGALRM-based limit; only where signals can be used (a process's main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(signum, frame):
+        raise DiglotError(f"{job.rel}: rendering took longer than {seconds} s; the input is too large or too "
+                          "deeply nested")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def run_job(config: Config, options: BuildOptions, job: Job) -> list[JobResult]:
+    """Render one output in memory, and those derived from it, within the time limit.
+
+    Runs in a worker process or on Dask."""
+    try:
+        with _time_limit(JOB_SECONDS, job):
+            results = [_render_job(config, options, job)]
+            results += [_derive(results[0], other) for other in job.derived]
+            if job.kind.endswith("pdf"):
+                # A laid-out book is a large tree of reference cycles, freed only by the cyclic
+                # collector, which runs when it likes: free it now, before the next job allocates
+                # its own, so a worker's peak memory stays that of one book (flat with the corpus).
+                gc.collect()
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            return [replace(result, peak_kb=peak) for result in results]
+    except MemoryError:
+        raise DiglotError(f"{job.rel}: rendering needed more than {JOB_MEMORY >> 30} GiB of memory") from None
+    except RecursionError:
+        raise DiglotError(f"{job.rel}: the document is nested too deeply to render") from None
+
+
+def _render_job(config: Config, options: BuildOptions, job: Job) -> JobResult:
+    from . import publish
+
+    started = time.perf_counter()
+    editions = [load_edition(config, job.slug, lang) for lang in job.editions]
+    if job.kind.endswith("pdf"):
+        check_coverage(editions)
+    sink = Output(config.output_dir / job.rel, job.lang, job.kind)
+    # Reproducible e-books: pandoc dates dcterms:modified and the zip entries from this,
+    # the time the editions' inputs last changed, so any machine builds the same bytes.
+    os.environ["SOURCE_DATE_EPOCH"] = str(_inputs_changed(config, job, editions[0].doc))
+    if job.bilingual:
+        from .bilingual import render_bilingual
+
+        data = render_bilingual(job.kind, editions[0], editions[1], config, options, sink)
+    else:
+        data = publish.render(job.kind, editions[0], job.langs, config, options, sink)
+    return JobResult(job, data, time.perf_counter() - started, tuple(sink.warnings))
+
+
+def _derive(result: JobResult, job: Job) -> JobResult:
+    """An output made from another's bytes instead of a second render (see plan.fold_derived)."""
+    from .printshop import print_shop_pdf
+
+    started = time.perf_counter()
+    return JobResult(job, print_shop_pdf(result.data), time.perf_counter() - started, ())
+
+
+def check_coverage(editions: list[Edition]) -> None:
+    """Every character has a glyph: fallback text is set in its own language's faces."""
+    from . import fonts
+
+    for edition in editions:
+        doc = edition.doc
+        for seg in doc.segments:
+            if fonts.missing_characters(seg.text, seg.lang):
+                try:
+                    fonts.check_coverage(seg.text, seg.lang, f"{seg.kind} [{doc.lang}]")
+                except DiglotError as exc:
+                    raise DiglotError(exc.message, doc.path, seg.line) from None
+
+
+def _inputs_changed(config: Config, job: Job, doc: Document) -> int:
+    recipes = edition_recipes(doc, config)
+    langs, seen = list(job.editions), set()
+    while langs:  # each edition's catalogue, and its base's
+        lang = langs.pop()
+        if lang not in seen:
+            seen.add(lang)
+            recipe = recipes.get(lang)
+            if recipe is not None and recipe.derived:
+                langs.append(recipe.base)
+    paths = [doc.path] + [catalog_path(config, lang, job.slug) for lang in sorted(seen)]
+    return max(int(p.stat().st_mtime) for p in paths if p.exists())
+
+
+# --- worker processes ----------------------------------------------------------------------------
+
+def warm_worker() -> None:
+    """Load WeasyPrint and the faces once per worker, not once per job."""
+    from . import pdf
+
+    pdf.warm_up()
+
+
+#: Imported once by the server workers are forked from, not by every worker: WeasyPrint
+#: alone takes about a second to import (its cffi declarations, fontTools).
+WORKER_PRELOAD = ["weasyprint", "pikepdf", "diglot.pdf", "diglot.publish", "diglot.bilingual", "diglot.printshop"]
+
+
+def _worker_context(pdf: bool):
+    """Workers fork from multiprocessing's fork server, which imports the engines once.
+
+    start_workers() launches that server as soon as a build knows it has work, so the
+    import runs on another core while this process reads and plans."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("forkserver")
+    if pdf:
+        context.set_forkserver_preload(WORKER_PRELOAD)
+    return context
+
+
+def start_workers(config: Config, options: BuildOptions) -> None:
+    """Start the worker fork server now (it imports WeasyPrint meanwhile) if PDFs may be built."""
+    from multiprocessing import forkserver
+
+    if options.executor == "local" and "pdf" in (options.formats or config.formats):
+        _worker_context(pdf=True)
+        forkserver.ensure_running()
+
+
+def _die_with(build: int) -> None:
+    """Exit as soon as the build process is gone (SIGKILL, the OOM killer): a worker must not
+    outlive it holding memory. Workers are the fork server's children, not the build's, so
+    PR_SET_PDEATHSIG alone would not do; a pidfd on the build wakes a watchdog thread."""
+    import ctypes
+    import select
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: with the fork server
+    try:
+        handle = os.pidfd_open(build)
+    except ProcessLookupError:
+        os._exit(1)
+    except OSError:  # a kernel before 5.3: look every half second instead
+        handle = None
+
+    def watch() -> None:
+        if handle is not None:
+            select.select([handle], [], [])
+        else:
+            while _alive(build):
+                time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="diglot-watchdog", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, someone else's
+        pass
+    return True
+
+
+def _init_worker(warm: bool, build: int) -> None:
+    _die_with(build)
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = JOB_MEMORY if hard == resource.RLIM_INFINITY else min(JOB_MEMORY, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    if warm:
+        warm_worker()
+    gc.freeze()  # what is loaded now stays: collections after each book look at that book only
+
+
+def order(jobs: list[Job]) -> list[Job]:
+    # Document by document (a worker's parsed inputs stay few, see _cached); within one, longest
+    # first: PDFs, then EPUBs, then web pages, so the workers stay busy to the end.
+    weight = {"pdf": 0, "epub": 1, "html": 2}
+    return sorted(jobs, key=lambda j: (j.slug, weight.get(j.kind.rsplit(".", 1)[-1], 3), j.rel))
+
+
+def run_local(config: Config, options: BuildOptions, jobs: list[Job], on_done: Callable[[JobResult], None]) -> None:
+    """Run ``jobs`` in worker processes on this machine, handing each result to ``on_done``."""
+    workers = max(1, min(options.jobs or os.cpu_count() or 1, len(jobs)))
+    _run_in_pool(config, options, jobs, on_done, workers)
+
+
+def _run_in_pool(config, options, jobs, on_done, workers: int) -> None:
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    # Worker processes even for -j 1: the memory limit applies to them, never to this process.
+    warm = any(j.kind.endswith("pdf") for j in jobs)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context(warm), initializer=_init_worker,
+                             initargs=(warm, os.getpid())) as pool:
+        pending = {pool.submit(run_job, config, options, job) for job in jobs}
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)  # write each as it arrives
+            for future in done:
+                error = future.exception()
+                if error is not None:
+                    for other in pending:
+                        other.cancel()
+                    if isinstance(error, BrokenProcessPool):
+                        raise DiglotError("a build worker died (killed, or out of memory); outputs already "
+                                          "written are whole, run the build again") from None
+                    raise error
+                for result in future.result():
+                    on_done(result)
