@@ -147,6 +147,7 @@ def _common_context(a_edition, b_edition, sides: list[Side]) -> dict:
         "description": _description(a, b),
         "has_description": a.description is not None,
         "publisher": _both(a, b, "publisher"), "author": _both(a, b, "author") or _both(a, b, "publisher"),
+        "publishers": _per_side(sides, "publisher"),
         "dates": [(s, format_date(s.doc, s.lang)) for s in sides if s.doc.meta.date],
         "date_iso": a.meta.date_text,
         "languages": [(s, language_name(s.lang)) for s in sides],
@@ -162,6 +163,16 @@ def _both(a: Document, b: Document, name: str) -> str:
     """A front matter text as both editions give it: once when they agree (a name), else both."""
     texts = list(dict.fromkeys(t for t in (a.field_text(name), b.field_text(name)) if t))
     return " · ".join(texts)
+
+
+def _per_side(sides: list[Side], name: str) -> list[tuple[Side, str]]:
+    """(side, text) of a front matter text, once when both sides give the same (a name)."""
+    shown: list[tuple[Side, str]] = []
+    for side in sides:
+        text = side.doc.field_text(name)
+        if text and text not in [t for _s, t in shown]:
+            shown.append((side, text))
+    return shown
 
 
 def _description(a: Document, b: Document) -> str:

@@ -121,7 +121,8 @@ def _meta_values(metadata: dict) -> dict:
 
 
 def _writer_args(book: Book, tmpdir: Path) -> list[str]:
-    args = ["--split-level=1", "--toc", "--toc-depth=1",
+    # --quiet: pandoc warns of its own term translations missing for a language (zh-HK); ours are set.
+    args = ["--quiet", "--split-level=1", "--toc", "--toc-depth=1",
             "--epub-title-page=false", *(f"--css={sheet}" for sheet in book.stylesheets)]
     if book.extra_css:
         extra = tmpdir / "fonts.css"

@@ -186,7 +186,8 @@ def _published_editions(doc: Document, config: Config, options: BuildOptions, re
                 report.skipped[f"{doc.slug} {lang}"] = reason
                 log.warning("%s [%s]: %s", doc.slug, lang, reason)
             made[lang] = (digest(recipe, used), len(edition.fallbacks()), reason is None)
-        _count_fallbacks(doc, lang, made[lang][1], options, report)
+        if made[lang][2]:  # an edition that is not published shows nothing, falls back nowhere
+            _count_fallbacks(doc, lang, made[lang][1], options, report)
     return {lang: messages for lang, (messages, _, published) in made.items() if published}
 
 

@@ -236,9 +236,10 @@ def _tokenize(html: str, lang: str) -> list[_Token]:
 
 
 def text_by_lang(html: str, lang: str) -> dict[str, str]:
-    """The text of ``html`` grouped by the language it is set in (for font coverage)."""
+    """The text of ``html`` grouped by the language it is set in (for font coverage); the
+    head (the document's title, metadata) is not drawn."""
     texts: dict[str, list[str]] = {}
-    for token in _tokenize(html, lang):
+    for token in _tokenize(re.sub(r"<head>.*?</head>", "", html, count=1, flags=re.S), lang):
         if token.kind == "text":
             texts.setdefault(token.lang, []).append(token.text)
     return {key: "".join(parts) for key, parts in texts.items()}

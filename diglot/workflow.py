@@ -338,7 +338,9 @@ def check_message(msgid: str, msgstr: str, lang: str, terms: list[dict], source:
     problems = []
     for name, pattern in (("URL", URL), ("e-mail address", EMAIL), ("footnote reference", FOOTNOTE)):
         problems += _compare(name, pattern.findall(msgid), pattern.findall(msgstr))
-    problems += _compare("number", _numbers(msgid), _numbers(msgstr))
+    # A number may be written out in the source and in figures in the translation ("the first
+    # three" → 第一条至第三条, "December" → 12月): one the translation adds is a warning only.
+    problems += _compare("number", _numbers(msgid), _numbers(msgstr), added="warning")
     problems += _markup_changes(msgid, msgstr)
     if HTML_TAG.search(AUTOLINK.sub("", msgstr)):
         problems.append(("error", f"HTML in translation ({HTML_TAG.search(AUTOLINK.sub('', msgstr)).group(0).strip()!r}); "
@@ -381,11 +383,11 @@ def _cjk_value(numeral: str) -> int:
     return total + digit
 
 
-def _compare(name: str, source: list[str], target: list[str]) -> list[tuple[str, str]]:
+def _compare(name: str, source: list[str], target: list[str], added: str = "error") -> list[tuple[str, str]]:
     missing = [x for x in dict.fromkeys(source) if source.count(x) > target.count(x)]
-    added = [x for x in dict.fromkeys(target) if target.count(x) > source.count(x)]
+    extra = [x for x in dict.fromkeys(target) if target.count(x) > source.count(x)]
     out = [("error", f"{name} {x!r} of the source is missing from the translation") for x in missing]
-    out += [("error", f"{name} {x!r} is in the translation but not in the source") for x in added]
+    out += [(added, f"{name} {x!r} is in the translation but not in the source") for x in extra]
     return out
 
 
@@ -477,7 +479,8 @@ def _msgfmt(path: Path) -> list[Finding]:
     for line in result.stderr.splitlines():
         match = re.match(rf"{re.escape(str(path))}:(\d+): (.*)", line)
         if match:
-            findings.append(Finding(path, int(match.group(1)), f"msgfmt: {match.group(2)}"))
+            severity = "warning" if match.group(2).startswith("warning:") else "error"
+            findings.append(Finding(path, int(match.group(1)), f"msgfmt: {match.group(2)}", severity))
         elif result.returncode and "fatal error" not in line and line.strip():
             findings.append(Finding(path, 1, f"msgfmt: {line.strip()}"))
     return findings
