@@ -482,7 +482,7 @@ def only_template_attributes(node):
 
 def render_epub(a_edition, b_edition, config: Config) -> bytes:
     """The bilingual EPUB 3 (cover, title page, contents, interleaved text), through diglot.epub."""
-    from .cover import cover_svg
+    from .cover import cover_image
     from .ebook import book_metadata, load_labels
     from .editions import stable_identifier
     from .epub import Accessibility, Book, Finish, write_epub
@@ -494,19 +494,23 @@ def render_epub(a_edition, b_edition, config: Config) -> bytes:
     labels = load_labels(templates, a.lang, a_edition.ui)
     labels["cover_alt"] = labels["cover_alt"].format(title=title)
     languages = f"{language_name(a.lang)} · {language_name(b.lang)}"
-    cover = cover_svg(env, templates, title=title, lang=a.lang, publisher=_both(a, b, "publisher"),
-                      language=languages, date=format_date(a, a.lang), alt=labels["cover_alt"])
+    cover = cover_image(env, templates, title=title, lang=a.lang, publisher=_both(a, b, "publisher"),
+                        language=languages, date=format_date(a, a.lang), alt=labels["cover_alt"],
+                        also=_languages(a_edition, b_edition))
     metadata = book_metadata(a, stable_identifier(a, f"{a.lang}-{b.lang}"), labels, False)
     # The second language's title as the subtitle: the book is catalogued under the first's.
     metadata["title"] = [{"type": "main", "text": title}, {"type": "subtitle", "text": plain_title(b.title.text)}]
     book = Book(
         metadata=metadata,
         stylesheets=(templates / "epub" / "epub.css", templates / "bilingual" / "epub.css"),
-        finish=Finish(labels=labels, accessibility=Accessibility(summary=labels["summary"])),
-        cover_svg=cover,
+        finish=Finish(labels=labels, accessibility=Accessibility(summary=labels["summary"]), languages=(b.lang,)),
+        cover_png=cover,
         extra_css=language_css(env, templates, "epub", _languages(a_edition, b_edition)),
         transform=only_template_attributes,
         toc_depth=config.toc_depth,
+        # Both halves' calls show the note's number, as in the PDF: [^draft-a] and [^draft-b] are note 1.
+        note_numbers={f"{label}-{role}": number for label, number in a.footnote_numbers().items()
+                      for role in ROLES},
     )
     import tempfile
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from . import fonts
-from .cover import cover_svg
+from .cover import cover_image
 from .epub import Accessibility, Book, Finish, upright_short_numbers, write_epub
 from .errors import DiglotError
 from .languages import language
@@ -53,9 +53,9 @@ def _render_book(edition: Edition, config: Config, env: Environment, vertical: b
     media, images = figure_files(doc, config.source_dir, tmp)
     markdown = _markdown(env, templates, doc, edition.ui, media, config.toc_depth)
     identifier = stable_identifier(doc, f"{doc.lang}/vertical" if vertical else doc.lang)
-    cover = cover_svg(env, templates, title=title, lang=doc.lang, publisher=doc.field_text("publisher"),
-                      language=language_name(doc.lang), date=format_date(doc, doc.lang),
-                      alt=labels["cover_alt"], vertical=vertical)
+    cover = cover_image(env, templates, title=title, lang=doc.lang, publisher=doc.field_text("publisher"),
+                        language=language_name(doc.lang), date=format_date(doc, doc.lang),
+                        alt=labels["cover_alt"], vertical=vertical, also=text_languages(doc))
     summary = labels["summary"] + (" " + labels["summary_vertical"] if vertical else "")
     sheets = [templates / "epub" / "epub.css"] + ([templates / "epub" / "epub-vertical.css"] if vertical else [])
     book = Book(
@@ -63,10 +63,11 @@ def _render_book(edition: Edition, config: Config, env: Environment, vertical: b
         stylesheets=tuple(sheets),
         extra_css=language_css(env, templates, "epub", text_languages(doc)),
         finish=Finish(labels=labels, accessibility=Accessibility(summary=summary)),
-        cover_svg=cover,
+        cover_png=cover,
         images=images,
         transform=upright_short_numbers if vertical else None,
         toc_depth=config.toc_depth,
+        note_numbers=doc.footnote_numbers(),
     )
     if not embed_fonts:
         return write_epub(markdown, book)
@@ -119,13 +120,23 @@ def book_metadata(doc: Document, identifier: str, labels: dict, vertical: bool) 
         "lang": doc.lang,
         "identifier": identifier,
         "date": meta.date_text,
-        "creator": doc.field_text("author"),
+        "creator": creators(doc),
         "publisher": doc.field_text("publisher"),
         "rights": doc.field_text("rights"),  # optional in the front matter; left out rather than invented
         "description": plain_title(doc.description.text) if doc.description else "",
         "toc-title": labels["toc"],
         "page-progression-direction": "rtl" if vertical else "ltr",
     }
+
+
+def creators(doc: Document) -> list[dict]:
+    """dc:creator: the author; without one, the publisher, whose work a document issued under
+    its name is (the PDF's Author says the same). Reading systems and stores list a book under
+    its creator, and show "Unknown" when it has none."""
+    author, publisher = doc.field_text("author"), doc.field_text("publisher")
+    if author:
+        return [{"text": author, "role": "aut"}]
+    return [{"text": publisher}] if publisher else []
 
 
 def _titles(title: str, subtitle: str) -> str | list[dict]:

@@ -7,8 +7,10 @@ Untrusted text is parsed in pandoc's ``--sandbox`` (which cannot read ``--css``)
 # without raw HTML into its AST; check_ast refuses raw markup and anything that would leave
 # the book; only then a second pandoc run, not sandboxed, writes the EPUB with our
 # stylesheets, cover and fonts. finish_epub then adds what pandoc cannot write: schema.org
-# accessibility metadata (--epub-metadata keeps only dc:* elements), landmarks in the
-# book's language (pandoc's are English), chapter titles and notes' links back.
+# accessibility metadata (--epub-metadata keeps only dc:* elements), a dc:language for each
+# language of the text, landmarks in the book's language (pandoc's are English), chapter
+# titles, note numbers running through the book (pandoc's restart in each chapter) and
+# notes' links back.
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ import json
 import re
 import tempfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from io import BytesIO
 from pathlib import Path
 from typing import Callable, Iterable
@@ -53,6 +55,10 @@ class Finish:
 
     labels: dict  # cover, cover_alt, titlepage, toc, bodymatter (in the book's language)
     accessibility: Accessibility
+    #: Languages of the text besides the book's own (the English of a bilingual book): more dc:language.
+    languages: tuple[str, ...] = ()
+    #: The number each note call shows, in reading order; empty: pandoc's, which restart in each chapter.
+    note_numbers: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,12 +68,14 @@ class Book:
     metadata: dict  # strings, lists and maps of strings: literal, never read as Markdown
     stylesheets: tuple[Path, ...]
     finish: Finish
-    cover_svg: str = ""
+    cover_png: bytes = b""  # the cover image (diglot.cover), also the book's first page
     fonts: tuple[Path, ...] = ()
     images: frozenset[str] = frozenset()  # the figures' files (sanitized copies): the only images allowed
     toc_depth: int = 2  # heading levels of the navigation document
     extra_css: str = ""  # e.g. @font-face rules for embedded fonts
     transform: Callable[[dict], dict] | None = None  # applied to the checked AST
+    #: Note label → the number the PDF and the web page give it, so the book numbers notes through.
+    note_numbers: dict[str, int] = field(default_factory=dict)
 
 
 def write_epub(markdown: str, book: Book) -> bytes:
@@ -88,7 +96,21 @@ def write_epub(markdown: str, book: Book) -> bytes:
             pypandoc.convert_text(json.dumps(ast), "epub3", format="json", outputfile=str(out), extra_args=args)
         except RuntimeError as exc:
             raise DiglotError(f"pandoc failed: {str(exc).strip()}") from None
-        return finish_epub(out.read_bytes(), book.finish)
+        finish = book.finish
+        if book.note_numbers:
+            finish = replace(finish, note_numbers=tuple(book.note_numbers[label] for label in note_calls(markdown)))
+        return finish_epub(out.read_bytes(), finish)
+
+
+#: A note call in pandoc Markdown (``[^label]``, not an escaped bracket).
+NOTE_CALL = re.compile(r"(?<!\\)\[\^([^\]\s]+)\]")
+
+
+def note_calls(markdown: str) -> list[str]:
+    """The labels of the note calls in ``markdown``, in reading order: every ``[^label]`` but
+    the definitions, which start a line with ``[^label]:``."""
+    return [m.group(1) for m in NOTE_CALL.finditer(markdown)
+            if not (markdown[m.end():m.end() + 1] == ":" and (m.start() == 0 or markdown[m.start() - 1] == "\n"))]
 
 
 def _meta_values(metadata: dict) -> dict:
@@ -113,9 +135,9 @@ def _writer_args(book: Book, tmpdir: Path) -> list[str]:
         extra = tmpdir / "fonts.css"
         extra.write_text(book.extra_css, encoding="utf-8")
         args.append(f"--css={extra}")
-    if book.cover_svg:
-        cover = tmpdir / "cover.svg"
-        cover.write_text(book.cover_svg, encoding="utf-8")
+    if book.cover_png:
+        cover = tmpdir / "cover.png"
+        cover.write_bytes(book.cover_png)
         args.append(f"--epub-cover-image={cover}")
     return args + [f"--epub-embed-font={font}" for font in book.fonts]
 
@@ -273,11 +295,13 @@ def finish_epub(data: bytes, finish: Finish) -> bytes:
     has_cover = "EPUB/text/cover.xhtml" in names
     if not chapters or names[0] != "mimetype":
         raise DiglotError("pandoc wrote an EPUB Diglot does not recognise (no chapters or no mimetype first)")
+    texts = {name: source.read(name).decode("utf-8") for name in chapters}
+    numbers = _numbers_by_chapter(texts, finish.note_numbers)
     rewrite = {
         "EPUB/content.opf": lambda text: _package(text, finish, has_cover),
         "EPUB/nav.xhtml": lambda text: _nav(text, finish.labels, chapters, has_cover),
         "EPUB/text/cover.xhtml": lambda text: _cover(text, finish.labels),
-        **{name: _chapter for name in chapters},
+        **{name: lambda text, name=name: _chapter(text, numbers.get(name)) for name in chapters},
     }
     out = BytesIO()
     with zipfile.ZipFile(out, "w") as book:
@@ -301,6 +325,15 @@ def _sub(pattern: str, replacement, text: str, what: str, count: int = 0, flags:
 def _package(opf: str, finish: Finish, has_cover: bool) -> str:
     a11y = finish.accessibility
     opf = re.sub(r'\s*<meta property="schema:[^"]+">[^<]*</meta>', "", opf)
+    if finish.languages:
+        others = "".join(f"\n    <dc:language>{html.escape(lang)}</dc:language>" for lang in finish.languages)
+        opf = _sub(r"<dc:language>[^<]*</dc:language>", lambda m: m.group(0) + others, opf, "dc:language", 1)
+    if has_cover:
+        # EPUB 2's pointer to the cover image, which older readers (and some stores' tools) still look for.
+        cover = re.search(r'<item properties="cover-image" id="([^"]+)"', opf)
+        if cover:
+            pointer = f'<meta name="cover" content="{cover.group(1)}" />'
+            opf = _sub(r"(\s*)</metadata>", lambda m: f"{m.group(1)}  {pointer}{m.group(0)}", opf, "</metadata>", 1)
     opf = _sub(r"(\s*)</metadata>", lambda m: _a11y_meta(a11y, has_cover) + m.group(0), opf, "</metadata>", 1)
     # Reading order: cover, title page, contents, text (pandoc puts the contents before the title page).
     opf = _sub(r'(\s*<itemref idref="nav" />)(\s*<itemref idref="ch001_xhtml" />)', r"\2\1", opf, "spine")
@@ -348,8 +381,31 @@ def _cover(xhtml: str, labels: dict) -> str:
                 "<title>", 1)
 
 
-def _chapter(xhtml: str) -> str:
-    """Title each chapter by its heading (pandoc writes 'ch003.xhtml'), and link notes back."""
+#: pandoc's note call: its note's number in the chapter (group 2) and the number it shows.
+NOTEREF = re.compile(r'(<a href="#fn(\d+)" class="footnote-ref" id="fnref\d+" epub:type="noteref"[^>]*>)'
+                     r"(?:<sup>)?\d+(?:</sup>)?(</a>)")
+
+
+def _numbers_by_chapter(chapters: dict[str, str], numbers: tuple[int, ...]) -> dict[str, dict[str, int]]:
+    """Chapter → (pandoc's note number → the number to show): ``numbers`` dealt out in reading order."""
+    if not numbers:
+        return {}
+    found = {name: [m.group(2) for m in NOTEREF.finditer(text)] for name, text in sorted(chapters.items())}
+    if sum(map(len, found.values())) != len(numbers):
+        raise DiglotError(f"pandoc {pandoc_version()} wrote {sum(map(len, found.values()))} note calls for "
+                          f"{len(numbers)} in the text; diglot/epub.py must be updated for it")
+    dealt, start = {}, 0
+    for name, refs in found.items():
+        dealt[name] = dict(zip(refs, numbers[start:start + len(refs)]))
+        start += len(refs)
+    return dealt
+
+
+def _chapter(xhtml: str, numbers: dict[str, int] | None = None) -> str:
+    """Title each chapter by its heading (pandoc writes 'ch003.xhtml'), number its notes as the PDF
+    does (``numbers``: pandoc's number → shown number), and link notes back."""
+    if numbers:
+        xhtml = NOTEREF.sub(lambda m: f"{m.group(1)}{numbers[m.group(2)]}{m.group(3)}", xhtml)
     heading = re.search(r"<h1[^>]*>(.*?)</h1>", xhtml, re.S)
     if heading:
         inner = re.sub(r'<a [^>]*epub:type="noteref".*?</a>', "", heading.group(1), flags=re.S).strip()
@@ -358,12 +414,36 @@ def _chapter(xhtml: str) -> str:
         other = re.fullmatch(r'<span [^>]*\blang="([^"]+)"[^>]*>.*</span>', inner, re.S)
         lang = f' lang="{other.group(1)}" xml:lang="{other.group(1)}"' if other else ""
         xhtml = _sub(r"<title>[^<]*</title>", lambda _m: f"<title{lang}>{title}</title>", xhtml, "<title>", 1)
-    return re.sub(r'(<aside epub:type="footnote" role="doc-footnote" id="fn(\d+)">\s*)(<p>)?', _backlink, xhtml)
+    xhtml = re.sub(r'(<aside epub:type="footnote" role="doc-footnote" id="fn(\d+)">\s*)(<p>)?',
+                   lambda m: _backlink(m, numbers or {}), xhtml)
+    return _one_note_per_number(xhtml, numbers or {})
 
 
-def _backlink(match: re.Match) -> str:
+_ASIDE = re.compile(r'\s*<aside epub:type="footnote" role="doc-footnote" id="fn(\d+)">(.*?)</aside>', re.S)
+
+
+def _one_note_per_number(xhtml: str, numbers: dict[str, int]) -> str:
+    """A note called twice is one note: pandoc writes a note for each call; the later ones with the
+    same number and text are dropped and their calls lead to the first (as on the web page)."""
+    bodies = {m.group(1): re.sub(r'<a href="#fnref\d+"[^>]*>.*?</a>', "", m.group(2), flags=re.S)
+              for m in _ASIDE.finditer(xhtml)}
+    first: dict[tuple, str] = {}
+    again: dict[str, str] = {}
+    for note, body in bodies.items():
+        key = (numbers.get(note, note), body)
+        if key in first:
+            again[note] = first[key]
+        else:
+            first[key] = note
+    if not again:
+        return xhtml
+    xhtml = _ASIDE.sub(lambda m: "" if m.group(1) in again else m.group(0), xhtml)
+    return re.sub(r'href="#fn(\d+)"', lambda m: f'href="#fn{again.get(m.group(1), m.group(1))}"', xhtml)
+
+
+def _backlink(match: re.Match, numbers: dict[str, int]) -> str:
     number = match.group(2)
-    link = f'<a href="#fnref{number}" class="footnote-back" role="doc-backlink">{number}</a>. '
+    link = f'<a href="#fnref{number}" class="footnote-back" role="doc-backlink">{numbers.get(number, number)}</a>. '
     return match.group(1) + (f"<p>{link}" if match.group(3) else f"<p>{link}</p>\n")
 
 

@@ -28,7 +28,10 @@ log = logging.getLogger("diglot.build")
 KINDS = {"html": "html", "pdf": "pdf", "print.pdf": "pdf", "epub": "epub", "vertical.epub": "epub"}
 #: What a bilingual edition is made as (no vertical side-by-side book).
 BILINGUAL_KINDS = ("html", "pdf", "print.pdf", "epub")
-ENGINE_PACKAGES = ("weasyprint", "pypandoc-binary", "opencc", "babel", "jinja2", "markdown-it-py", "pydyf", "pikepdf")
+ENGINE_PACKAGES = ("weasyprint", "pypandoc-binary", "opencc", "babel", "jinja2", "markdown-it-py", "pydyf", "pikepdf",
+                   "uharfbuzz", "resvg-py", "pillow")
+#: Formats drawn with the installed fonts (the PDFs' text, the e-books' cover): their fingerprints include them.
+FONT_FORMATS = ("pdf", "epub")
 
 
 @dataclass(frozen=True)
@@ -117,8 +120,8 @@ def _fonts_digest(langs) -> str:
 
 
 def fonts_used(config: Config, options: BuildOptions, langs=()) -> dict[str, list[int]]:
-    """Font file → stat, for the no-op check: what the PDFs' fingerprints saw (fc-match is cached)."""
-    if "pdf" not in (options.formats or config.formats):
+    """Font file → stat, for the no-op check: what the PDFs' and e-books' fingerprints saw (fc-match is cached)."""
+    if not set(FONT_FORMATS) & set(options.formats or config.formats):
         return {}
     from .fonts import font_files
 
@@ -144,7 +147,7 @@ def plan(config: Config, options: BuildOptions, report: BuildReport) -> list[Job
     docs = read_documents(config)
     common = digest(plan_key(config, options), _engine_versions(), templates_digest(config))
     ui = {lang: _ui_digest(catalog) for lang, catalog in ui_catalogs(config).items()}
-    fonts = _fonts_digest(tuple(dict.fromkeys((*wanted, *document_languages(docs))))) if "pdf" in formats else ""
+    fonts = _fonts_digest(tuple(dict.fromkeys((*wanted, *document_languages(docs))))) if set(FONT_FORMATS) & set(formats) else ""
     jobs = []
     for doc in docs:
         _report_warnings(doc, options, report)
@@ -153,7 +156,7 @@ def plan(config: Config, options: BuildOptions, report: BuildReport) -> list[Job
         langs = tuple(lang for lang in config.languages if lang in messages)
         for lang in (lang for lang in langs if lang in wanted):
             for kind in kinds_for(lang, formats):
-                extra = langs if kind == "html" else fonts if kind.endswith("pdf") else ""
+                extra = langs if kind == "html" else fonts if kind.endswith(FONT_FORMATS) else ""
                 fingerprint = digest(common, source, messages[lang], ui[lang], kind, extra)
                 jobs.append(Job(doc.slug, lang, kind, edition_path(lang, doc.slug, kind), langs, fingerprint, (lang,),
                                 source=doc.lang))
@@ -242,7 +245,7 @@ def _bilingual_jobs(doc: Document, messages: dict, config: Config, wanted, forma
         if not all(lang in messages and lang in wanted for lang in pair):  # both its languages asked for
             continue
         for kind in (k for k in kinds_for(pair[0], formats) if k in BILINGUAL_KINDS):
-            extra = fonts if kind.endswith("pdf") else ""
+            extra = fonts if kind.endswith(FONT_FORMATS) else ""
             fingerprint = digest(common, source, [messages[lang] for lang in pair], [ui[lang] for lang in pair],
                                  kind, extra, "bilingual")
             jobs.append(Job(doc.slug, "-".join(pair), kind, bilingual_path(doc.slug, pair, kind), langs, fingerprint,

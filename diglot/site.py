@@ -1,6 +1,7 @@
 """The static site: what an edition's web page and the index show and link to.
 
-Page-to-page links are relative (file:// and any server); with base_url, canonical and hreflang are absolute.
+Page-to-page links are relative (file:// and any server); canonical and hreflang links, which must be
+absolute, are written only with base_url.
 """
 
 from __future__ import annotations
@@ -37,9 +38,7 @@ def web_context(doc: Document, langs: list[str], base_url: str, formats) -> dict
     """Language switcher, alternates, canonical URL, downloads and description of one page."""
     languages = [{"lang": lang, "name": language_name(lang), "current": lang == doc.lang,
                   "href": f"../{lang}/{doc.slug}.html"} for lang in langs]
-    alternates = [{"hreflang": lang, "href": public_url(base_url, lang, doc.slug)} for lang in langs]
-    default = doc.meta.lang if doc.meta.lang in langs else langs[0]
-    alternates.append({"hreflang": "x-default", "href": public_url(base_url, default, doc.slug)})
+    alternates = _alternates(doc, langs, base_url)
     downloads = [{"kind": kind, "href": f"{doc.slug}.{kind}", "type": MEDIA_TYPES[kind]}
                  for kind in edition_kinds(doc.lang, formats) if kind != "html"]
     return {
@@ -47,6 +46,16 @@ def web_context(doc: Document, langs: list[str], base_url: str, formats) -> dict
         "canonical": public_url(base_url, doc.lang, doc.slug) if base_url else "",
         "meta_description": page_description(doc),
     }
+
+
+def _alternates(doc: Document, langs: list[str], base_url: str) -> list[dict]:
+    """<link rel="alternate" hreflang> for every language: only with base_url, since search
+    engines ignore (and audits flag) relative ones; the language switcher links them anyway."""
+    if not base_url:
+        return []
+    alternates = [{"hreflang": lang, "href": public_url(base_url, lang, doc.slug)} for lang in langs]
+    default = doc.meta.lang if doc.meta.lang in langs else langs[0]
+    return alternates + [{"hreflang": "x-default", "href": public_url(base_url, default, doc.slug)}]
 
 
 def page_description(doc: Document) -> str:

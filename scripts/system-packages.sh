@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Install the Debian packages Diglot needs, or say exactly what to install.
 #   scripts/system-packages.sh build   # fonts, Pango, HarfBuzz subsetting, gettext
-#   scripts/system-packages.sh test    # the above plus Java, poppler-utils, Chromium, npm (axe-core)
+#   scripts/system-packages.sh test    # the above plus Java, poppler-utils, Chromium, Calibre, npm (axe-core, epub.js)
 set -euo pipefail
 
 build_packages=(fontconfig fonts-noto-cjk fonts-noto-core fonts-noto-mono fonts-noto-color-emoji fonts-dejavu-core
                 libpango-1.0-0 libpangoft2-1.0-0
                 libharfbuzz0b libharfbuzz-subset0 gettext)
-test_packages=(default-jre-headless poppler-utils chromium)
+# Calibre reads the EPUBs as libraries and stores' tools do (tests/test_reading.py): about 100 MB to
+# download, 240 MB installed without recommends.
+test_packages=(default-jre-headless poppler-utils chromium calibre)
 # The browser tests get axe-core with npm; any npm will do (NodeSource's nodejs ships its own).
 command -v npm >/dev/null 2>&1 || test_packages+=(npm)
 

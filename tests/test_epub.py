@@ -19,6 +19,8 @@ from conftest import copy_project
 REPO = Path(__file__).resolve().parents[1]
 SLUG = "igf-2018-cybersecurity"
 LANGS = ("zh-Hans", "zh-Hant", "en")
+ZH = ("zh-Hans", "zh-Hant")
+BILINGUAL = [f"bilingual.{zh}" for zh in ZH]
 NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
       "x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops", "svg": "http://www.w3.org/2000/svg"}
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
@@ -48,6 +50,7 @@ def epub_books(tmp_path_factory) -> dict[str, Path]:
     root = copy_project(tmp_path_factory.mktemp("epub") / "project")
     assert main(["-C", str(root), "-q", "build", "--format", "epub"]) == 0
     books = {lang: root / "output" / lang / f"{SLUG}.epub" for lang in LANGS}
+    books.update({f"bilingual.{zh}": root / "output" / "bilingual" / f"{SLUG}.{zh}-en.epub" for zh in ZH})
     config = load_config(root)
     hant = next(e for e in prepare(config) if e.doc.lang == "zh-Hant")
     extra = root / "extra"
@@ -110,7 +113,21 @@ def epubcheck(book: Path, tmp_path: Path) -> dict:
     return json.loads(report.read_text(encoding="utf-8"))
 
 
-ALL_BOOKS = [*LANGS, "zh-Hant.vertical", "zh-Hant.fonts"]
+ALL_BOOKS = [*LANGS, "zh-Hant.vertical", "zh-Hant.fonts", *BILINGUAL]
+#: The books as the build publishes them (not the one with embedded fonts, made on request).
+PUBLISHED = [*LANGS, "zh-Hant.vertical", *BILINGUAL]
+
+
+def book_lang(which: str) -> str:
+    """The main language of a book of the fixture: zh-Hant for "zh-Hant.vertical" and "bilingual.zh-Hant"."""
+    return which.removeprefix("bilingual.").split(".")[0]
+
+
+def cover_png(book: Path) -> bytes:
+    items = opf(book).findall("opf:manifest/opf:item", NS)
+    (item,) = [i for i in items if "cover-image" in (i.get("properties") or "")]
+    assert item.get("media-type") == "image/png", "a raster cover: what stores and reading systems list"
+    return entries(book)["EPUB/" + item.get("href")]
 
 
 # --- validity -----------------------------------------------------------------------
@@ -148,6 +165,8 @@ def test_package_metadata(epub_books, epub_editions, lang):
     assert md.find("dc:publisher", NS).text == doc.field_text("publisher")
     assert md.find("dc:description", NS).text == plain_title(doc.description.text)
     assert md.find("dc:rights", NS) is None, "the front matter has no rights statement; none is invented"
+    # No author in the front matter: the publisher, whose document it is, is the creator (as in the PDF).
+    assert [e.text for e in md.findall("dc:creator", NS)] == [doc.field_text("publisher")]
     (modified,) = metas(package, "dcterms:modified")
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", modified)
     # No ONIX "proprietary" identifier type: the identifier is a plain urn:uuid.
@@ -178,6 +197,35 @@ def test_accessibility_metadata(epub_books, which):
     assert len(summary) > 20
     # No conformance claim unless someone evaluated the book (a11y:certifiedBy).
     assert not metas(package, "dcterms:conformsTo")
+
+
+@pytest.mark.parametrize("which", BILINGUAL)
+def test_bilingual_books_declare_both_languages_and_a_creator(epub_books, which):
+    md = opf(epub_books[which]).find("opf:metadata", NS)
+    assert [e.text for e in md.findall("dc:language", NS)] == [book_lang(which), "en"], "the book's first"
+    assert [e.text for e in md.findall("dc:creator", NS)] == ["Internet Governance Forum"]
+
+
+def test_author_is_the_creator_when_the_front_matter_names_one(tmp_path):
+    from diglot import publish
+    from diglot.config import load_config
+    from diglot.editions import prepare
+
+    root = copy_project(tmp_path / "project")
+    source = root / "source" / f"{SLUG}.md"
+    text = source.read_text(encoding="utf-8")
+    source.write_text(text.replace("publisher:", "author: Jane Doe\npublisher:", 1), encoding="utf-8")
+    config = load_config(root)
+    edition = prepare(config, ("en",))[0]
+    book = tmp_path / "book.epub"
+    book.write_bytes(publish.render_epub(edition, config))
+    package = opf(book)
+    (creator,) = package.findall("opf:metadata/dc:creator", NS)
+    assert creator.text == "Jane Doe"
+    roles = [m.text for m in package.findall("opf:metadata/opf:meta", NS)
+             if m.get("refines") == f"#{creator.get('id')}" and m.get("property") == "role"]
+    assert roles == ["aut"]
+    assert package.find("opf:metadata/dc:publisher", NS).text == "Internet Governance Forum"
 
 
 def test_rights_appear_when_the_front_matter_has_them(tmp_path):
@@ -253,6 +301,35 @@ def test_footnotes_are_epub_notes_linked_both_ways(epub_books, epub_editions, la
     assert calls == expected
 
 
+def note_numbers_shown(book: Path) -> list[str]:
+    """The numbers of the note calls, in reading order (chapters in spine order)."""
+    return [text_of(a) for _name, root in sorted(chapters(book).items())
+            for a in root.iter("{%s}a" % NS["x"]) if a.get(EPUB_TYPE) == "noteref"]
+
+
+def expected_numbers(doc, sides: int = 1) -> list[str]:
+    """What the PDF and the web page show: each call the number of its note, numbered through the
+    document in order of first call (a bilingual book shows it once per half)."""
+    numbers = doc.footnote_numbers()
+    shown = []
+    for seg in doc.segments:
+        if seg.kind not in ("footnote", "description"):
+            shown += [str(numbers[label]) for label in re.findall(r"\[\^([^\]]+)\]", seg.text)] * sides
+    return shown
+
+
+@pytest.mark.parametrize("which", [*LANGS, "zh-Hant.vertical", *BILINGUAL])
+def test_notes_are_numbered_through_the_book_as_in_the_pdf(epub_books, epub_editions, which):
+    doc = epub_editions[book_lang(which)].doc
+    shown = note_numbers_shown(epub_books[which])
+    assert shown == expected_numbers(doc, 2 if which in BILINGUAL else 1)
+    assert len(set(shown)) > 1, "the note in a later chapter does not restart at 1"
+    for root in chapters(epub_books[which]).values():
+        for back in (a for a in root.iter("{%s}a" % NS["x"]) if a.get("role") == "doc-backlink"):
+            call = next(a for a in root.iter("{%s}a" % NS["x"]) if a.get("id") == back.get("href")[1:])
+            assert text_of(back) == text_of(call)
+
+
 def test_untranslated_heading_keeps_its_language_in_the_chapter_title(tmp_path):
     from diglot import publish
     from diglot.editions import prepare
@@ -276,28 +353,100 @@ def test_untranslated_heading_keeps_its_language_in_the_chapter_title(tmp_path):
 
 # --- cover and styles ---------------------------------------------------------------
 
-@pytest.mark.parametrize("which", [*LANGS, "zh-Hant.vertical"])
-def test_cover_is_an_svg_with_language_and_cjk_fonts(epub_books, epub_editions, which):
-    lang = which.split(".")[0]
-    doc = epub_editions[lang].doc
-    files = entries(epub_books[which])
-    items = opf(epub_books[which]).findall("opf:manifest/opf:item", NS)
-    (cover,) = [i for i in items if "cover-image" in (i.get("properties") or "")]
-    assert cover.get("media-type") == "image/svg+xml"
-    svg = xml(files["EPUB/" + cover.get("href")])
-    assert svg.get("{http://www.w3.org/XML/1998/namespace}lang") == lang
-    texts = svg.findall("svg:text", NS)
-    shown = re.sub(r"\s", "", "".join(text_of(t) for t in texts))
+@pytest.mark.parametrize("which", PUBLISHED)
+def test_cover_is_a_png_of_store_size_with_a_text_alternative(epub_books, epub_editions, which):
+    from io import BytesIO
+
+    from PIL import Image
+
     from diglot.model import plain_title
 
-    assert re.sub(r"\s", "", plain_title(doc.title.text)) in shown
-    assert re.sub(r"\s", "", doc.field_text("publisher")) in shown
-    families = " ".join(t.get("font-family", "") for t in texts)
-    if lang.startswith("zh"):
-        assert "CJK" in families and "serif" in families
-    page = xml(files["EPUB/text/cover.xhtml"])
+    doc = epub_editions[book_lang(which)].doc
+    image = Image.open(BytesIO(cover_png(epub_books[which])))
+    assert (image.format, image.size, image.mode) == ("PNG", (1600, 2560), "RGB")
+    package = opf(epub_books[which])
+    (cover,) = [i for i in package.findall("opf:manifest/opf:item", NS) if "cover-image" in (i.get("properties") or "")]
+    # EPUB 2's pointer too, which older readers and some store tools look for.
+    assert [m.get("content") for m in package.findall("opf:metadata/opf:meta", NS) if m.get("name") == "cover"] \
+        == [cover.get("id")]
+    page = xml(entries(epub_books[which])["EPUB/text/cover.xhtml"])
     wrapper = page.find(".//svg:svg", NS)
     assert wrapper.get("role") == "img" and plain_title(doc.title.text) in wrapper.get("aria-label")
+
+
+def ink_box(png: bytes, box: tuple[int, int, int, int] | None = None) -> tuple[int, int, int, int] | None:
+    """The bounding box of what is drawn on the cover's two background colours (None: nothing)."""
+    from io import BytesIO
+
+    from PIL import Image, ImageChops
+
+    image = Image.open(BytesIO(png)).convert("RGB")
+    plain = Image.new("RGB", image.size, (0x16, 0x32, 0x4F))
+    plain.paste((0x0F, 0x24, 0x39), (0, image.height - 360, image.width, image.height))
+    diff = ImageChops.difference(image, plain).convert("L").point(lambda v: 255 if v > 40 else 0)
+    return diff.getbbox() if box is None else diff.crop(box).getbbox()
+
+
+def role_boxes(env, lines, rule, lang) -> dict[str, tuple[int, int, int, int]]:
+    """Each role's lines (title, date, publisher, language) drawn alone: where their ink is."""
+    from diglot import cover
+
+    boxes = {}
+    for role in dict.fromkeys(line.role for line in lines):
+        svg = env.get_template("epub/cover.svg.j2").render(
+            width=cover.WIDTH, height=cover.HEIGHT, band=cover.BAND, lang=lang, alt="",
+            lines=[line for line in lines if line.role == role], rule=(0, 0, 0, 0))
+        boxes[role] = ink_box(cover.cover_png(svg, lang))
+    return boxes
+
+
+COVER_CASES = {
+    "project": ("IGF 2018 关键信息——网络安全，信任和隐私", "Internet Governance Forum"),
+    "long Latin": ("Report of the Intergovernmental Working Group on the Internationalisation of Domain Names, "
+                   "Supercalifragilisticexpialidociousness and Everything Else That Was Discussed in Paris", "United "
+                   "Nations Educational, Scientific and Cultural Organization (UNESCO), Division for Freedom of "
+                   "Expression and Media Development"),
+    "long Han": ("互联网治理论坛关于网络安全、信任和隐私的关键信息以及多利益相关方合作、"
+                 "数据保护、算法、物联网、仇恨言论和法律法规问题的最佳实践汇编",
+                 "联合国经济和社会事务部互联网治理论坛秘书处"),
+    "mixed": ("Überblick: 网络安全 and ΑΒΓ Ωμέγα — trust", "IGF"),
+}
+
+
+@pytest.mark.parametrize("vertical", [False, True], ids=["horizontal", "vertical"])
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("case", COVER_CASES)
+def test_cover_lines_fit_inside_the_margins_and_never_overlap(case, lang, vertical):
+    """Drawn by the renderer, each part of the cover stays inside the margins, clear of the others."""
+    from diglot import cover
+    from diglot.render import make_environment
+
+    title, publisher = COVER_CASES[case]
+    language = "中文 (繁體) · English" if lang != "en" else "English"
+    lines, rule = cover.cover_lines(title, lang, publisher, language, "2018年11月14日", vertical)
+    boxes = role_boxes(make_environment(REPO / "templates"), lines, rule, lang)
+    margin, slack = cover.MARGIN, 4  # antialiasing and serifs past the advance
+    for role, (left, top, right, bottom) in boxes.items():
+        assert left >= margin - slack and right <= cover.WIDTH - margin + slack, f"{role} overflows: {boxes}"
+        assert top >= 0 and bottom <= cover.HEIGHT, f"{role} leaves the page: {boxes}"
+    assert boxes["title"][3] < boxes["date"][1], f"the title runs into the date: {boxes}"
+    band = cover.HEIGHT - cover.BAND
+    assert boxes["date"][3] < band and boxes["publisher"][1] > band and boxes["language"][1] > band
+    pub, name = boxes["publisher"], boxes["language"]
+    assert pub[2] < name[0] or pub[3] < name[1], f"publisher and language overlap: {boxes}"
+    shown = "".join(text for line in lines if line.role == "title" for text, _family in line.runs)
+    assert shown.replace(" ", "") == cover._clip(title).replace(" ", ""), "the whole title (or its start, clipped)"
+
+
+def test_cover_is_drawn_with_the_measured_faces():
+    """Every run names a face the renderer was given: it cannot fall back to another font."""
+    from diglot import cover
+
+    lines, _rule = cover.cover_lines("IGF 关键 Überblick", "en", "Internet Governance Forum", "English", "", False)
+    runs = [(text, family) for line in lines for text, family in line.runs]
+    assert ("IGF ", "Noto Serif") in runs and ("关键", "Noto Serif CJK SC") in runs
+    loaded = {face.family for bold in (False, True) for face in cover.cover_faces("en", bold)}
+    assert {family for _text, family in runs} <= loaded
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -308,6 +457,17 @@ def test_stylesheet_cjk_defaults_and_no_embedded_fonts(epub_books, lang):
         assert rule in css, rule
     assert "@font-face" not in css
     assert not [n for n in files if n.startswith("EPUB/fonts/")], "fonts are embedded only on request"
+
+
+@pytest.mark.parametrize("which", PUBLISHED)
+def test_stylesheets_leave_text_colours_to_the_reader(epub_books, which):
+    """Night and sepia modes recolour the text and the page: no colour or background of the book's
+    own may stand in their way (the bilingual English was #2b3a4a, 1.8:1 on black)."""
+    css = "".join(d.decode("utf-8") for n, d in entries(epub_books[which]).items() if n.endswith(".css"))
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    fixed = [(prop, value) for prop, value in re.findall(r"(?<![\w-])(color|background(?:-color)?)\s*:\s*([^;}]+)", css)
+             if value.strip().lower() not in ("inherit", "currentcolor")]
+    assert not fixed, fixed
 
 
 def test_embedded_fonts_are_small_subsets_covering_the_text(epub_books):
