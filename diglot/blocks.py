@@ -57,6 +57,16 @@ def _without_comments(token: Token) -> str:
     return text
 
 
+def _pipe_cells(line: str) -> int:
+    """How many cells a pipe-table row's source line holds (GFM: every unescaped | divides)."""
+    parts = re.split(r"(?<!\\)\|", line.strip())
+    if parts and not parts[0].strip():
+        parts = parts[1:]
+    if parts and not parts[-1].strip():
+        parts = parts[:-1]
+    return len(parts)
+
+
 def slug(text: str) -> str:
     """A heading's anchor as GitHub makes it: lower case, punctuation dropped, spaces to hyphens;
     letters of every script kept (总体信息, café-au-lait)."""
@@ -71,8 +81,9 @@ class TreeBuilder:
     """Turn markdown-it's flat token stream into Nodes, collecting Segments and problems."""
 
     def __init__(self, segments: list[Segment], path: Path | None = None, lang: str = "",
-                 images=None):
+                 images=None, lines: list[str] | None = None):
         self.segments = segments
+        self.lines = lines or []  # the source's lines, for what the tokens no longer show
         self.path = path
         self.lang = lang
         self.images = images  # media.ImageCheck, or None: figures unchecked (tests of structure)
@@ -289,7 +300,13 @@ class TreeBuilder:
                 align = re.search(r"text-align:(\w+)", t.attrGet("style") or "")
                 cells.append(Node("cell", self._segment("cell", inline), align=align.group(1) if align else "",
                                   header=header, line=inline.map[0] + 1 if inline.map else 0))
-        return Node("row", children=tuple(cells), header=header, line=tr.map[0] + 1 if tr.map else 0)
+        line = tr.map[0] + 1 if tr.map else 0
+        written = _pipe_cells(self.lines[line - 1]) if 0 < line <= len(self.lines) else 0
+        if written > len(cells):
+            self._error(f"this table row has {written} cells and the table {len(cells)} columns: the last "
+                        f"{written - len(cells)} would not be shown (a | inside a cell, even in `code`, is "
+                        "written \\|)", line)
+        return Node("row", children=tuple(cells), header=header, line=line)
 
     def _table_caption(self) -> str | None:
         """`Table: …` or `: …` in the paragraph right after the table is its caption."""

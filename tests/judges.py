@@ -64,8 +64,10 @@ def pdf_fonts(path: Path) -> list[PdfFont]:
     return fonts
 
 
-def pdf_text(path: Path, *, layout: bool = False) -> str:
-    args = ["pdftotext", *(["-layout"] if layout else []), str(path), "-"]
+def pdf_text(path: Path, *, layout: bool = False, raw: bool = False) -> str:
+    """pdftotext's text: in reading order, or as laid out (``layout``), or in the order the PDF
+    draws it (``raw``: a table cell's lines together, not interleaved with its row's other cells)."""
+    args = ["pdftotext", *(["-layout"] if layout else []), *(["-raw"] if raw else []), str(path), "-"]
     return subprocess.run(args, capture_output=True, text=True, check=True).stdout
 
 

@@ -46,8 +46,14 @@ def clean(markdown: str, urls: dict[str, str]) -> str:
                   r"\1", text)
     text = re.sub(r"(?<=\S)!\[[^\]]*\]\([^)]*\)", "", text)  # icons inside text (navigation)
     text = re.sub(r"(?<!!)\[([^\]]+)\]\((https?://[^)\s]+)\)", lambda m: _note(m, urls), text)
+    text = re.sub(r"^\|.*$", _escape_code_pipes, text, flags=re.M)
     notes = "\n".join(f"[^{label}]: <{url}>" for url, label in urls.items())
     return text.rstrip() + "\n\n" + notes + "\n"
+
+
+def _escape_code_pipes(row: re.Match) -> str:
+    """pandoc writes a | inside `code` in a table cell bare, which GFM reads as a new cell."""
+    return re.sub(r"`[^`]*`", lambda code: re.sub(r"(?<!\\)\|", r"\\|", code.group(0)), row.group(0))
 
 
 def _drop_contents(lines: list[str]) -> list[str]:

@@ -344,3 +344,13 @@ def test_headings_keep_an_outline_without_gaps_whatever_levels_they_are_written_
                                        "## 二 {#two}\n\n## 二\n"))
     headings = [(n.level, n.anchor) for n in doc.body if n.kind == "heading"]
     assert headings == [(1, "一"), (2, "一之一"), (2, "一之二"), (1, "two"), (1, "二")]
+
+
+def test_a_bare_pipe_in_a_table_cell_is_refused_where_its_text_would_be_lost(tmp_path):
+    """GFM splits a row at every unescaped |, code spans too, and drops cells past the header's:
+    a silent loss of text, so an error at the row's line; an escaped \\| is one cell."""
+    text = ("---\ntitle: t\nlang: en\n---\n\n| command | meaning |\n|---|---|\n"
+            "| `a \\| b` | pipe, escaped |\n| `gpg --clearsign file|mail x@example.org` | send it signed |\n")
+    error = error_of(write(tmp_path, text))
+    assert lines_of(error) == [(tmp_path / "doc.md", line_of(text, "gpg --clearsign"))]
+    assert "3 cells" in error.message and "\\|" in error.message
