@@ -52,6 +52,10 @@ def render_bilingual(kind: str, a_edition, b_edition, config: Config, options, o
         return print_shop_pdf(render_pdf(a_edition, b_edition, config, output))
     if kind == "epub":
         return render_epub(a_edition, b_edition, config)
+    if kind == "cover.png":
+        from .publish import derive
+
+        return derive(kind, render_epub(a_edition, b_edition, config))
     raise DiglotError(f"unknown bilingual format {kind!r} (known: {', '.join(KINDS)})")
 
 
@@ -111,6 +115,18 @@ class Side:
 
     def plain(self, seg_id: str | None) -> str:
         return _plain(self.doc.segment(seg_id).text) if seg_id else ""
+
+    def chapter(self, node) -> Markup:
+        """A book chapter's number in this side's language (第一章 / Chapter 1), before its title."""
+        from .render import chapter_number, chapter_words
+
+        number = chapter_number(node, self.doc)
+        if not number:
+            return Markup("")
+        message = "Chapter %(number)s"
+        text = ((self.ui.gettext(message) if self.ui is not None else message) % {"number": number}
+                if chapter_words(self.doc) else number)
+        return Markup('<span class="chapter-number">{}</span> ').format(text)
 
     def text(self, seg_id: str) -> Markup:
         """The segment's inline HTML; a fallback is marked and keeps its own language."""
@@ -434,6 +450,8 @@ class MarkdownSide:
     classes: str = ""
     label: Callable[[str, int], str] = lambda kind, number: f"{kind} {number}"
 
+    chapter: Callable = lambda node: ""  # a book chapter's number as Markdown, before its title
+
     def cell(self, seg_id: str) -> str:
         """The side's text of a table cell: | escaped (pipe tables)."""
         from .render import _escape_cell
@@ -455,7 +473,9 @@ def epub_markdown(a_edition, b_edition, config: Config, media=None) -> str:
     sides = _sides(a_edition, b_edition, lambda doc, role: lambda seg: Markup(""))
     context = _common_context(a_edition, b_edition, sides)
     md_sides = [MarkdownSide(s.role, s.lang, _markdown_text(s.doc, s.role, s.untranslated), s.fallback, s.classes,
-                             lambda kind, n, side=s: escape_markdown(side.label(kind, n))) for s in sides]
+                             lambda kind, n, side=s: escape_markdown(side.label(kind, n)),
+                             lambda node, side=s: escape_markdown(str(side.chapter(node).striptags())) + " "
+                             if side.chapter(node) else "") for s in sides]
     context.update(md_sides=md_sides, fenced_code=fenced_code,
                    figures=_figure_views(md_sides, media or (lambda side, node: "")))
     return _render(config, a_edition, "bilingual/book.md.j2", **context)

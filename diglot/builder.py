@@ -2,7 +2,7 @@
 
 A build checks every input first (nothing is written if one is bad), plans one job per
 output (diglot.plan), runs only the stale ones (diglot.workers), writes each result
-atomically as it arrives, withdraws editions no longer published, and writes the index.
+atomically as it arrives, withdraws editions no longer published, and writes the indexes and feeds.
 """
 
 from __future__ import annotations
@@ -50,9 +50,9 @@ def build(config: Config, options: BuildOptions = BuildOptions(),
         _withdraw_unpublished(config, manifest, report)
         sources = document_languages(jobs)
         _run(config, options, jobs, manifest, report, progress, sources)
-        _write_index(config, jobs, manifest, report)
+        site = _write_site(config, jobs, manifest, report)
         if not options.languages and not options.formats:  # a partial build says nothing of the rest
-            manifest.forget_missing({j.rel for j in jobs} | {"index.html"})
+            manifest.forget_missing({j.rel for j in jobs} | set(site))
         manifest.data.update(plan=key, inputs=inputs, fallbacks=report.fallbacks, skipped=report.skipped,
                              fonts=fonts_used(config, options, sources))
         manifest.save()
@@ -142,22 +142,74 @@ def execute(config: Config, options: BuildOptions, jobs: list[Job], on_done: Cal
         run_local(config, options, jobs, on_done)
 
 
-def _write_index(config: Config, jobs: list[Job], manifest: Manifest, report: BuildReport) -> None:
-    from . import publish
+def _write_site(config: Config, jobs: list[Job], manifest: Manifest, report: BuildReport) -> list[str]:
+    """The pages that list the others: output/index.html (every language), output/<lang>/index.html
+    (one language's, in its own UI language), output/opds.xml (the e-book catalogue) and, with
+    base_url, output/sitemap.xml. Each is rewritten only when what it lists changed; returns
+    their paths under output/."""
+    from . import feeds, publish
 
-    sizes = {o.path.relative_to(config.output_dir).as_posix(): o.size for o in report.outputs}
-    fingerprint = digest(sorted(sizes.items()), [j.fingerprint for j in jobs], templates_digest(config))
-    path = config.output_dir / "index.html"
-    if manifest.is_current(config.output_dir, "index.html", fingerprint):
-        report.outputs.append(Output(path, "", "index", path.stat().st_size, rebuilt=False))
-        return
+    output_dir = config.output_dir
+    sizes = {o.path.relative_to(output_dir).as_posix(): o.size for o in report.outputs}
+    fingerprint = digest(sorted(sizes.items()), [j.fingerprint for j in jobs], templates_digest(config),
+                         config.base_url)
     pairs = list(dict.fromkeys((j.slug, j.lang) for j in jobs if len(j.editions) == 1))
+    published = list(dict.fromkeys(lang for _, lang in pairs))
+    pages = {"index.html": None, **{f"{lang}/index.html": lang for lang in published}, "opds.xml": "opds"}
+    if config.base_url:
+        pages["sitemap.xml"] = "sitemap"
+    if all(manifest.is_current(output_dir, rel, fingerprint) for rel in pages):
+        for rel, what in pages.items():
+            report.outputs.append(Output(output_dir / rel, _page_lang(what), _page_kind(rel),
+                                         (output_dir / rel).stat().st_size, rebuilt=False))
+        return list(pages)
+    from .workers import _ui_cached
+
     editions = [title_edition(config, slug, lang) for slug, lang in pairs]
-    outputs = [Output(config.output_dir / rel, "", "", size) for rel, size in sizes.items()]
-    data = publish.render_index(editions, outputs, config)
-    atomic_write(path, data)
-    manifest.record(config.output_dir, "index.html", fingerprint)
-    report.outputs.append(Output(path, "", "index", len(data)))
+    outputs = [Output(output_dir / rel, "", "", size) for rel, size in sizes.items()]
+    ui = _ui_cached(config)
+    updated = max((int((output_dir / rel).stat().st_mtime) for rel in sizes if (output_dir / rel).exists()),
+                  default=0)
+    for rel, what in pages.items():
+        if what == "opds":
+            data = feeds.opds_feed(editions, sizes, config.base_url, updated, config.pairs)
+        elif what == "sitemap":
+            data = feeds.sitemap(_site_pages(sizes, published), config.base_url)
+        else:
+            data = publish.render_index(editions, outputs, config, what, ui.get(what) if what else None)
+        path = output_dir / rel
+        known = rel in manifest.data["outputs"]  # not after --force or a damaged manifest: then rewrite all
+        if not (known and path.is_file() and path.read_bytes() == data):  # unchanged pages keep their date
+            atomic_write(path, data)
+        manifest.record(output_dir, rel, fingerprint)
+        report.outputs.append(Output(output_dir / rel, _page_lang(what), _page_kind(rel), len(data)))
+    return list(pages)
+
+
+def _page_lang(what: str | None) -> str:
+    return what if what not in (None, "opds", "sitemap") else ""
+
+
+def _page_kind(rel: str) -> str:
+    return "index" if rel.endswith("index.html") else rel.rsplit(".", 1)[0]
+
+
+def _site_pages(sizes: dict[str, int], published: list[str]) -> dict[str, list[tuple[str, str]]]:
+    """Every web page and index with the same page in the other languages."""
+    by_slug: dict[str, list[tuple[str, str]]] = {}
+    for rel in sizes:
+        lang, _, name = rel.partition("/")
+        if lang in published and name.endswith(".html") and name != "index.html":
+            by_slug.setdefault(name, []).append((lang, rel))
+    indexes = [(lang, f"{lang}/index.html") for lang in published] + [("x-default", "index.html")]
+    pages = {"index.html": indexes, **{f"{lang}/index.html": indexes for lang in published}}
+    for versions in by_slug.values():
+        for _, rel in versions:
+            pages[rel] = versions if len(versions) > 1 else []
+    for rel in sorted(sizes):
+        if rel.startswith("bilingual/") and rel.endswith(".html"):
+            pages[rel] = []
+    return pages
 
 
 #: Files the renderers read besides the Jinja templates (README, "Templates").

@@ -95,8 +95,12 @@ def read_catalog(path: Path, lang: str | None = None) -> Catalog:
 
 
 def _translations_folder(path: Path) -> Path:
-    """translations/ for translations/<locale>/LC_MESSAGES/<domain>.po; else the file's folder."""
-    return path.parents[2] if path.parent.name == "LC_MESSAGES" and len(path.parents) > 2 else path.parent
+    """translations/ for translations/<locale>/LC_MESSAGES/<domain>.po (a book's chapter:
+    <domain> is <book>/<chapter>); else the file's folder."""
+    for parent in path.parents:
+        if parent.name == "LC_MESSAGES" and parent.parent != parent:
+            return parent.parent.parent
+    return path.parent
 
 
 def _restore_previous(catalog: Catalog) -> None:

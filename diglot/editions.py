@@ -9,7 +9,7 @@ of its language. Nothing here plans, renders or writes outputs.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,22 +32,73 @@ class Edition:
 # --- sources ---------------------------------------------------------------------------------
 
 def document_paths(config: Config) -> list[Path]:
-    return sorted(config.source_dir.glob("*.md"))
+    """The publications of ``source/``: its documents (*.md) and its books (folders with a book.yaml)."""
+    from .books import is_book
+
+    found = [*config.source_dir.glob("*.md"), *(p for p in config.source_dir.iterdir() if p.is_dir() and is_book(p))] \
+        if config.source_dir.is_dir() else []
+    return sorted(found, key=lambda p: p.name)
 
 
-def read_documents(config: Config) -> list[Document]:
-    """Every document of ``source/``, checked; all problems of all documents at once."""
+def read_publication(path: Path, config: Config) -> Document:
+    """One document, or one book with its chapters, checked (links included)."""
+    from .books import read_book
     from .links import check_internal_links
     from .source import read_document
 
+    if path.is_dir():
+        book = read_book(path, config.source_dir)
+        errors = []
+        for chapter in book.chapters:
+            try:
+                check_internal_links(chapter, in_book=True)
+            except DiglotErrors as exc:
+                errors.extend(exc.errors)
+            except DiglotError as exc:
+                errors.append(exc)
+        if errors:
+            raise errors[0] if len(errors) == 1 else DiglotErrors(errors)
+        return book
+    doc = read_document(path, config.source_dir)
+    check_internal_links(doc)
+    return doc
+
+
+def publication_path(config: Config, slug: str) -> Path:
+    """Where the document or book called ``slug`` is: source/<slug>.md or the folder source/<slug>/."""
+    single = config.source_dir / f"{slug}.md"
+    return single if single.exists() or not (config.source_dir / slug).is_dir() else config.source_dir / slug
+
+
+def domains(doc: Document) -> list[Document]:
+    """The parts of a publication with a catalogue each: a document; a book's own texts, then its chapters."""
+    return [replace(doc, chapters=()), *doc.chapters] if doc.chapters else [doc]
+
+
+def source_files(config: Config, doc: Document) -> list[Path]:
+    """Every file an edition of ``doc`` is made from in source/: its text (a book's chapters too)
+    and its figures' images (every language's variant)."""
+    from .plan import figure_images
+
+    files = [part.path for part in domains(doc)]
+    for part in domains(doc):
+        files += [config.source_dir / rel for image in figure_images(part.body) for rel in image.files]
+    return list(dict.fromkeys(files))
+
+
+def catalogue_files(config: Config, doc: Document, langs) -> list[Path]:
+    return [catalog_path(config, lang, part.slug) for lang in langs for part in domains(doc)]
+
+
+def read_documents(config: Config) -> list[Document]:
+    """Every document and book of ``source/``, checked; all problems of all of them at once."""
     paths = document_paths(config)
     if not paths:
-        raise DiglotError(f"no documents (*.md) in {config.source_dir}")
+        raise DiglotError(f"no documents (*.md) or books (<folder>/book.yaml) in {config.source_dir}")
     errors, docs = [], []
     for path in paths:
         try:
-            docs.append(read_document(path, config.source_dir))
-            check_internal_links(docs[-1])
+            docs.append(read_publication(path, config))
         except DiglotErrors as exc:
             errors.extend(exc.errors)
         except DiglotError as exc:
@@ -141,17 +192,23 @@ def check_translations(doc: Document, catalog, path: Path) -> None:
 
 
 def make_edition(doc: Document, lang: str, config: Config, catalog=None, base: Document | None = None) -> Document:
-    """``doc`` in ``lang``, made as its recipe says; ``catalog`` and ``base`` when already at hand."""
+    """``doc`` in ``lang``, made as its recipe says; ``catalog`` and ``base`` when already at hand.
+    A book's edition is its chapters' editions (each from its own catalogue), assembled."""
     from .catalog import translate
     from .chinese import convert_document
 
+    if doc.chapters:
+        from .books import assemble
+
+        head = make_edition(replace(doc, chapters=()), lang, config, catalog, base=None)
+        return assemble(head, [make_edition(chapter, lang, config) for chapter in doc.chapters])
     if lang == doc.lang:
         return doc
     recipe = edition_recipes(doc, config).get(lang) or Recipe(lang, "catalogue")
     catalog = catalog if catalog is not None else content_catalog(doc, lang, config)
     if recipe.how == "catalogue":
         return _with_given(translate(doc, catalog, lang), doc)
-    base = base if base is not None else make_edition(doc, recipe.base, config)
+    base = base if base is not None and not base.parts else make_edition(doc, recipe.base, config)
     return _with_given(convert_document(base, lang, recipe.profile, catalog), doc)
 
 

@@ -469,3 +469,14 @@ def subset_font(path: str, index: int, text: Iterable[str], dest: Path) -> Path:
     font.flavor = "woff"
     font.save(str(dest))
     return dest
+
+
+def cover_of(book: bytes) -> bytes:
+    """The cover image of an EPUB (its manifest's cover-image item)."""
+    with zipfile.ZipFile(BytesIO(book)) as archive:
+        opf = archive.read("EPUB/content.opf").decode("utf-8")
+        item = re.search(r'<item [^>]*properties="cover-image"[^>]*>', opf)
+        href = re.search(r'href="([^"]+)"', item.group(0)) if item else None
+        if href is None:
+            raise DiglotError("the e-book has no cover image")
+        return archive.read("EPUB/" + href.group(1))

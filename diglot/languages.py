@@ -276,6 +276,27 @@ def tag_for_script(script: str) -> str:
     return SCRIPT_DEFAULTS.get(script, SCRIPT_DEFAULTS["Latn"])
 
 
+_HAN_DIGITS = "〇一二三四五六七八九"
+
+
+def spell_number(number: int, tag: str) -> str:
+    """A number as a reader of ``tag`` writes it in a heading: 第一章 in Chinese and Japanese
+    (Han numerals: 十二, 二十一, 一百零五), digits elsewhere."""
+    if language(tag).script not in ("Hans", "Hant", "Jpan") or not 0 < number < 10000:
+        return str(number)
+    out, zero = "", False
+    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        digit = number // value % 10
+        if digit:
+            if zero and out:
+                out += "〇" if language(tag).script == "Jpan" else "零"
+            out += ("" if (digit == 1 and unit == "十" and not out) else _HAN_DIGITS[digit]) + unit
+            zero = False
+        elif out:
+            zero = True
+    return out
+
+
 # --- how an edition is made --------------------------------------------------------------------
 
 #: OpenCC configurations by (from script/region, to script/region); "" is the region-less default.

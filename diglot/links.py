@@ -6,6 +6,7 @@ ids every medium and every language shares; anything else fails at path:line.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -34,13 +35,15 @@ def internal_targets(text: str) -> list[str]:
     return [unquote(href[1:]) for kind, href in targets(text) if kind == "link" and href.startswith("#")]
 
 
-def check_internal_links(doc: Document) -> None:
+def check_internal_links(doc: Document, in_book: bool = False) -> None:
     """Raise a DiglotError at the linking segment's ``path:line`` for a link to a missing
-    anchor; several at once as DiglotErrors."""
+    anchor (or, outside a book, to another file); several at once as DiglotErrors."""
     errors = []
     for seg in doc.segments:
         try:
             check_link_targets(seg.text, doc, doc.path, seg.line)
+            if not in_book:
+                _no_chapter_links(seg.text, doc.path, seg.line)
         except DiglotError as exc:
             errors.append(exc)
     if errors:
@@ -60,3 +63,10 @@ def _message(target: str, doc: Document) -> str:
     known = anchors(doc)
     hint = ", ".join(f"#{a}" for a in known[:3]) + (", …" if len(known) > 3 else "")
     return f"link to #{target}{where}: no such section in this document" + (f" (sections: {hint})" if hint else "")
+
+
+def _no_chapter_links(text: str, path: Path, line: int | None) -> None:
+    for kind, href in targets(text):
+        if kind == "link" and re.match(r"(?:\./)?[^/\\:#?]+\.md(?:#|$)", href):
+            raise DiglotError(f"link {href!r}: a link to another file works between the chapters of a book "
+                              "(source/<book>/book.yaml); link to a section (#…) or a web address", path, line)

@@ -27,6 +27,7 @@ class Segment:
     lang: str = ""  # BCP 47 tag of the text as it stands (the source's, until translated)
     source: str = ""  # the source-language text (the msgid)
     fallback: bool = False  # True when the translation was missing or fuzzy
+    file: str = ""  # the file the text is in, when not the document's own (a book's chapter)
 
     @property
     def msgid(self) -> str:
@@ -90,6 +91,13 @@ class Document:
     converted: str = ""
     #: What the source does that a reader would not see (path:line messages), e.g. an unused note.
     warnings: tuple[str, ...] = ()
+    #: A book: its chapters as read (one Document each, slug <book>/<chapter>). Its editions are
+    #: assembled from theirs (diglot.books) into one Document whose body is a node per chapter.
+    chapters: tuple["Document", ...] = ()
+    #: An assembled book: each chapter's prefix of its footnote labels; notes are numbered per chapter.
+    parts: tuple[str, ...] = ()
+    #: A book's options (book.yaml): chapter numbering, chapters on a right-hand page.
+    book: dict = field(default_factory=dict, compare=False)
 
     def segment(self, seg_id: str) -> Segment:
         return self._index()[seg_id]
@@ -119,15 +127,24 @@ class Document:
         return plain_title(seg.text) if seg is not None else ""
 
     def footnote_numbers(self) -> dict[str, int]:
-        """Footnote label → number, in order of first reference (title first)."""
+        """Footnote label → number, in order of first reference (title first); in a book,
+        numbered afresh in each chapter."""
         numbers: dict[str, int] = {}
+        counts: dict[str, int] = {}
+
+        def number(label: str) -> None:
+            if label not in numbers:
+                group = next((p for p in self.parts if label.startswith(p)), "")
+                counts[group] = counts.get(group, 0) + 1
+                numbers[label] = counts[group]
+
         for seg in self.segments:
             if seg.kind in ("footnote", "publisher", "author", "rights"):
                 continue
-            for label in FOOTNOTE_REF.findall(seg.source or seg.text):
-                numbers.setdefault(label, len(numbers) + 1)
+            for label in FOOTNOTE_REF.findall(seg.source or seg.text):  # the source's order: every edition's
+                number(label)
         for note in self.footnotes:
-            numbers.setdefault(note.label, len(numbers) + 1)
+            number(note.label)
         return numbers
 
     def with_segments(self, segments: list[Segment] | tuple[Segment, ...], **changes) -> "Document":

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from . import __version__
 from .config import Config
 from .editions import (
-    UI_DOMAIN, content_catalog, edition_recipes, make_edition, read_documents, ui_catalogs,
+    UI_DOMAIN, content_catalog, domains, edition_recipes, make_edition, read_documents, source_files, ui_catalogs,
     unpublished_reason,
 )
 from .errors import DiglotError
@@ -25,9 +25,13 @@ from .report import BuildReport
 log = logging.getLogger("diglot.build")
 
 #: kind → format option that selects it. print.pdf and vertical.epub are variants.
-KINDS = {"html": "html", "pdf": "pdf", "print.pdf": "pdf", "epub": "epub", "vertical.epub": "epub"}
+KINDS = {"html": "html", "pdf": "pdf", "print.pdf": "pdf", "epub": "epub", "vertical.epub": "epub",
+         "cover.png": "epub"}
+#: Outputs made from another output's bytes (kind → the kind it is made from): the print-shop PDF
+#: from the reading PDF, the cover image (for catalogues: the index, OPDS) from the e-book.
+DERIVED = {"print.pdf": "pdf", "cover.png": "epub"}
 #: What a bilingual edition is made as (no vertical side-by-side book).
-BILINGUAL_KINDS = ("html", "pdf", "print.pdf", "epub")
+BILINGUAL_KINDS = ("html", "pdf", "print.pdf", "epub", "cover.png")
 ENGINE_PACKAGES = ("weasyprint", "pypandoc-binary", "opencc", "babel", "jinja2", "markdown-it-py", "pydyf", "pikepdf",
                    "uharfbuzz", "resvg-py", "pillow")
 #: Formats drawn with the installed fonts (the PDFs' text, the e-books' cover): their fingerprints include them.
@@ -151,7 +155,7 @@ def plan(config: Config, options: BuildOptions, report: BuildReport) -> list[Job
     jobs = []
     for doc in docs:
         _report_warnings(doc, options, report)
-        source = digest(doc.path.read_bytes().hex())
+        source = digest([(str(path), path.read_bytes().hex()) for path in source_files(config, doc)])
         messages = _published_editions(doc, config, options, report)
         langs = tuple(lang for lang in config.languages if lang in messages)
         for lang in (lang for lang in langs if lang in wanted):
@@ -180,7 +184,7 @@ def media_jobs(config: Config, docs: list[Document]) -> list[Job]:
     import hashlib
 
     jobs, seen = [], set()
-    for doc in docs:
+    for doc in (part for publication in docs for part in domains(publication)):
         for image in figure_images(doc.body):
             for rel in image.files:
                 if rel in seen:
@@ -200,8 +204,9 @@ def _published_editions(doc: Document, config: Config, options: BuildOptions, re
     """
     made: dict[str, tuple[str, int, bool]] = {}  # lang → (messages digest, fallbacks, published)
     for lang, recipe in edition_recipes(doc, config).items():
-        catalog = content_catalog(doc, lang, config)
-        used = _messages_used(doc, catalog)
+        catalogs = [(part, content_catalog(part, lang, config)) for part in domains(doc)]
+        catalog = catalogs[0][1]
+        used = [_messages_used(part, part_catalog) for part, part_catalog in catalogs]
         if recipe.how == "source":
             made[lang] = (digest(recipe), 0, True)
             continue
@@ -221,11 +226,12 @@ def _published_editions(doc: Document, config: Config, options: BuildOptions, re
 
 
 def _report_warnings(doc: Document, options: BuildOptions, report: BuildReport) -> None:
-    for warning in doc.warnings:
+    warnings = [w for part in domains(doc) for w in part.warnings]
+    for warning in warnings:
         log.warning("%s", warning)
         report.warnings.append(warning)
-    if options.strict and doc.warnings:
-        raise DiglotError(f"{doc.warnings[0]} (--strict)")
+    if options.strict and warnings:
+        raise DiglotError(f"{warnings[0]} (--strict)")
 
 
 def _count_fallbacks(doc: Document, lang: str, fallbacks: int, options: BuildOptions, report: BuildReport) -> None:
@@ -254,12 +260,15 @@ def _bilingual_jobs(doc: Document, messages: dict, config: Config, wanted, forma
 
 
 def fold_derived(jobs: list[Job]) -> list[Job]:
-    """A stale print-shop PDF whose reading PDF is also stale is made from it, in the same job."""
-    reading = {(j.slug, j.editions) for j in jobs if j.kind == "pdf"}
-    prints = {(j.slug, j.editions): j for j in jobs if j.kind == "print.pdf" and (j.slug, j.editions) in reading}
-    made_from_others = set(prints.values())
-    return [replace(j, derived=(prints[j.slug, j.editions],)) if j.kind == "pdf" and (j.slug, j.editions) in prints
-            else j for j in jobs if j not in made_from_others]
+    """A stale derived output whose source output is also stale is made from it, in the same job."""
+    sources = {(j.slug, j.editions, j.kind): j for j in jobs if j.kind in DERIVED.values()}
+    derived: dict[Job, list[Job]] = {}
+    for job in jobs:
+        source = sources.get((job.slug, job.editions, DERIVED.get(job.kind, "")))
+        if source is not None:
+            derived.setdefault(source, []).append(job)
+    folded = {job for jobs_of in derived.values() for job in jobs_of}
+    return [replace(j, derived=tuple(derived[j])) if j in derived else j for j in jobs if j not in folded]
 
 
 __all__ = ["BILINGUAL_KINDS", "BuildOptions", "Job", "KINDS", "UI_DOMAIN", "bilingual_path", "edition_path",

@@ -35,7 +35,23 @@ def render(fmt: str, edition, langs: tuple[str, ...], config: Config, options, o
         return render_epub(edition, config, options)
     if fmt == "vertical.epub":
         return render_vertical_epub(edition, config, options)
+    if fmt == "cover.png":
+        return derive(fmt, render_epub(edition, config, options))
     raise DiglotError(f"unknown format {fmt!r}")
+
+
+def derive(kind: str, data: bytes) -> bytes:
+    """An output made from another's bytes: the print-shop PDF from the reading PDF, the cover
+    image from the e-book (what the index and the OPDS catalogue show)."""
+    if kind == "print.pdf":
+        from .printshop import print_shop_pdf
+
+        return print_shop_pdf(data)
+    if kind == "cover.png":
+        from .epub import cover_of
+
+        return cover_of(data)
+    raise DiglotError(f"no output {kind!r} is made from another")
 
 
 def _linked_formats(doc, config: Config, options) -> tuple[str, ...]:
@@ -156,16 +172,18 @@ def render_vertical_epub(edition, config: Config, options=None) -> bytes:
                        embed_fonts=bool(getattr(options, "embed_fonts", False)))
 
 
-def render_index(editions, outputs, config: Config) -> bytes:
-    """output/index.html: every document in every language, each file with its size."""
+def render_index(editions, outputs, config: Config, lang: str | None = None, ui=None) -> bytes:
+    """output/index.html (every publication in every language, each file with its size), or
+    with ``lang`` output/<lang>/index.html, that language's (its UI strings from ``ui``)."""
     from .site import index_context
 
     sizes = {o.path.relative_to(config.output_dir).as_posix(): o.size for o in outputs
              if o.path.is_relative_to(config.output_dir)}
     css = (config.templates_dir / "web" / "site.css").read_text(encoding="utf-8")
-    env = _environment(config, Translations())
-    html = render_template(env, "index.html.j2", config.templates_dir, css=Markup(css), lang=UI_SOURCE,
-                           **index_context(editions, sizes, config.base_url, config.languages, config.pairs))
+    env = _environment(config, ui if ui is not None else Translations())
+    css += language_css(env, config.templates_dir, "web", [lang or UI_SOURCE])
+    html = render_template(env, "index.html.j2", config.templates_dir, css=Markup(css), lang=lang or UI_SOURCE,
+                           **index_context(editions, sizes, config.base_url, config.languages, config.pairs, lang))
     return html.encode("utf-8")
 
 

@@ -185,11 +185,35 @@ def contents(doc: Document, depth: int = 2) -> list[dict]:
                 entry = {"anchor": node.anchor, "segment": node.segment, "level": node.level, "children": []}
                 stack[-1][1].append(entry)
                 stack.append((node.level, entry["children"]))
+            elif node.kind == "chapter":
+                entry = {"anchor": node.anchor, "segment": node.segment, "level": 1, "children": [],
+                         "number": node.number}
+                stack[:] = [(0, entries)]
+                entries.append(entry)
+                stack.append((1, entry["children"]))
+                walk(node.children)
             elif node.kind in ("list", "item", "quote", "definition", "deflist"):
                 walk(node.children)
 
     walk(doc.body)
     return entries
+
+
+def chapter_number(node: Node, doc: Document) -> str:
+    """A book chapter's number as the book's numbering writes it (the words around it, "Chapter
+    %(number)s" / 第%(number)s章, are a UI message): 一 for 第一章, 1 for 第1章 and "1", or nothing."""
+    from .languages import spell_number
+
+    numbering = (doc.book or {}).get("numbering", "chapter")
+    number = node["number"] if isinstance(node, dict) else node.number  # a node, or a contents entry
+    if numbering == "none" or not number:
+        return ""
+    return spell_number(number, doc.lang) if numbering == "chapter" else str(number)
+
+
+def chapter_words(doc: Document) -> bool:
+    """Whether a chapter's number is set in words around it (Chapter 1 / 第一章), not alone (1)."""
+    return (doc.book or {}).get("numbering", "chapter") in ("chapter", "chapter-digits")
 
 
 def cell_attrs(cell: Node, doc: Document | None = None) -> Markup:
@@ -242,6 +266,10 @@ def page_context(doc: Document, medium: str, *, toc_depth: int = 2, media=None, 
         "inline": lambda seg_id: inline(doc.segment(seg_id)), "attrs": attrs, "anchor": anchor,
         "toc_text": lambda seg_id: outline(doc.segment(seg_id)),
         "plain": lambda seg_id: plain_segment(doc, seg_id), "cell_attrs": lambda cell: cell_attrs(cell, doc),
+        "chapter_notes": lambda node: [n for n in footnotes if node.number and doc.parts
+                                       and n["label"].startswith(doc.parts[node.number - 1])],
+        "loose_notes": [n for n in footnotes if not any(n["label"].startswith(p) for p in doc.parts)],
+        "chapter_number": lambda node: chapter_number(node, doc), "chapter_words": chapter_words(doc),
         "media": media or (lambda node: ""), "code": code or (lambda node: node.literal),
         **extra,
     }
@@ -323,7 +351,17 @@ def epub_context(doc: Document, ui=None, media=None, toc_depth: int = 2) -> dict
         message = f"{kind} %(number)s"
         return escape_markdown((ui.gettext(message) if ui is not None else message) % {"number": number})
 
-    context.update(md=md, cell=lambda seg_id: _escape_cell(md(seg_id)), label=label, fenced_code=fenced_code)
+    def chapter(node) -> str:
+        """A chapter heading's number, as Markdown: "Chapter 1 " / "第一章 ", or nothing."""
+        number = chapter_number(node, doc)
+        if not number:
+            return ""
+        if not chapter_words(doc):
+            return f"{number} "
+        words = (ui.gettext("Chapter %(number)s") if ui is not None else "Chapter %(number)s") % {"number": number}
+        return escape_markdown(words) + " "
+
+    context.update(chapter=chapter, md=md, cell=lambda seg_id: _escape_cell(md(seg_id)), label=label, fenced_code=fenced_code)
     return context
 
 

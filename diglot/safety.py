@@ -48,8 +48,8 @@ def targets(text: str) -> list[tuple[str, str]]:
 def problem_with(kind: str, target: str) -> str | None:
     """Why ``target`` is refused, or None when it is allowed."""
     if kind == "image":
-        return (f"image {target!r} inside running text: a figure is an image in a paragraph of its own, "
-                "with its text alternative and an optional \"caption\"")
+        return (f"image {target!r}: an image is not allowed inside running text; a figure is an image in a "
+                "paragraph of its own, with its text alternative and an optional \"caption\"")
     cleaned = re.sub(r"[\x00-\x20\x7f]+", "", unquote(target))
     scheme = _SCHEME.match(cleaned)
     if scheme:
@@ -57,6 +57,8 @@ def problem_with(kind: str, target: str) -> str | None:
             return None
         return f"link {target!r}: the {scheme.group(1).lower()}: scheme is not allowed (only http, https, mailto)"
     if cleaned.startswith("#") or not cleaned:
+        return None
+    if re.fullmatch(r"(?:\./)?[^/\\:#?]+\.md(?:#\S*)?", cleaned):  # another chapter of a book (diglot.books)
         return None
     return (f"link {target!r}: links to files are not allowed; link to a web address (https://…) "
             f"or to a section (#…)")

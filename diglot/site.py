@@ -85,40 +85,53 @@ def shorten(text: str, limit: int) -> str:
     return cut.rstrip("，、；：,;: ") + "…"
 
 
-def index_context(editions, sizes: dict[str, int], base_url: str, languages=(), pairs=()) -> dict:
-    """Every document, every published language, every file with its size (``sizes``: path under
-    output/ → bytes, for the files that exist); ``languages`` in the project's order, and
-    its bilingual ``pairs``."""
+def index_context(editions, sizes: dict[str, int], base_url: str, languages=(), pairs=(), lang: str | None = None
+                  ) -> dict:
+    """Every document and book, every published language, every file with its size (``sizes``:
+    path under output/ → bytes, for the files that exist); ``languages`` in the project's order,
+    and its bilingual ``pairs``. With ``lang``: one language's index (output/<lang>/index.html),
+    each publication under its title in that language, its files and the pairs it is part of."""
+    prefix = "../" if lang else ""
     documents: dict[str, dict] = {}
     for edition in editions:
         doc = edition.doc
-        entry = documents.setdefault(doc.slug, {"slug": doc.slug, "lang": doc.lang,
-                                                "title": plain_title(doc.title.text), "editions": []})
-        files = [_file(kind, rel, sizes) for kind, rel in edition_files(doc, sizes)]
+        entry = documents.setdefault(doc.slug, {"slug": doc.slug, "lang": doc.lang, "title": "", "editions": [],
+                                                "book": bool(doc.chapters)})
+        if doc.lang == (lang or doc.meta.lang) or not entry["title"]:  # the index's language, else the source's
+            entry["title"], entry["lang"] = plain_title(doc.title.text), doc.lang
+        if lang and doc.lang != lang:
+            continue
+        files = [_file(kind, rel, sizes, prefix) for kind, rel in edition_files(doc, sizes)]
         entry["editions"].append({
             "lang": doc.lang, "language": language_name(doc.lang), "title": plain_title(doc.title.text),
             "date": format_date(doc, doc.lang), "date_iso": doc.meta.date_text, "files": files,
         })
+    order = list(languages)
     for entry in documents.values():
-        order = list(languages)
         entry["editions"].sort(key=lambda e: order.index(e["lang"]) if e["lang"] in order else len(order))
-        entry["bilingual"] = _bilingual_entries(entry["slug"], sizes, pairs)
-    canonical = f"{base_url.rstrip('/')}/index.html" if base_url else ""
-    return {"documents": list(documents.values()), "canonical": canonical}
+        entry["bilingual"] = _bilingual_entries(entry["slug"], sizes, [p for p in pairs if not lang or lang in p],
+                                                prefix)
+    published = [tag for tag in order if any(rel.startswith(f"{tag}/") for rel in sizes)]
+    where = f"{lang}/index.html" if lang else "index.html"
+    canonical = f"{base_url.rstrip('/')}/{where}" if base_url else ""
+    return {"documents": [d for d in documents.values() if d["editions"] or d["bilingual"]], "canonical": canonical,
+            "indexes": [{"lang": tag, "name": language_name(tag), "href": f"{prefix}{tag}/index.html",
+                         "current": tag == lang} for tag in published],
+            "all_href": f"{prefix}index.html", "index_lang": lang}
 
 
-def _bilingual_entries(slug: str, sizes: dict[str, int], pairs) -> list[dict]:
+def _bilingual_entries(slug: str, sizes: dict[str, int], pairs, prefix: str = "") -> list[dict]:
     """The side-by-side editions (output/bilingual/<slug>.<a>-<b>.*) that were built."""
     entries = []
     for a, b in pairs:
-        files = [_file(kind, rel, sizes) for kind, rel in files_with_prefix(f"bilingual/{slug}.{a}-{b}.", sizes)]
+        files = [_file(kind, rel, sizes, prefix) for kind, rel in files_with_prefix(f"bilingual/{slug}.{a}-{b}.", sizes)]
         if files:
             entries.append({"lang": a, "languages": [(a, language_name(a)), (b, language_name(b))], "files": files})
     return entries
 
 
-def _file(kind: str, rel: str, sizes: dict[str, int]) -> dict:
-    return {"kind": kind, "href": rel, "size": human_size(sizes[rel]),
+def _file(kind: str, rel: str, sizes: dict[str, int], prefix: str = "") -> dict:
+    return {"kind": kind, "href": prefix + rel, "size": human_size(sizes[rel]),
             "type": MEDIA_TYPES.get(kind) or BY_EXTENSION.get(kind.rsplit(".", 1)[-1], "")}
 
 
@@ -128,7 +141,8 @@ def edition_files(doc: Document, sizes: dict[str, int]) -> list[tuple[str, str]]
 
 
 def files_with_prefix(prefix: str, sizes: dict[str, int]) -> list[tuple[str, str]]:
-    kinds = [rel[len(prefix):] for rel in sizes if rel.startswith(prefix)]
+    """(kind, path) of the files a reader downloads (not the cover images catalogues show)."""
+    kinds = [rel[len(prefix):] for rel in sizes if rel.startswith(prefix) and rel[len(prefix):] in MEDIA_TYPES]
     order = list(MEDIA_TYPES)
     kinds.sort(key=lambda k: (order.index(k) if k in order else len(order), k))
     return [(kind, prefix + kind) for kind in kinds]

@@ -7,6 +7,7 @@ source line, for catalogue references and error messages.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -58,18 +59,20 @@ def slug_of(path: Path) -> str:
     return slug
 
 
-def read_document(path: Path, source_root: Path | None = None) -> Document:
+def read_document(path: Path, source_root: Path | None = None, *, inherit: Meta | None = None,
+                  allowed_keys: set[str] | None = None) -> Document:
     """Parse one source document; raise DiglotError(s) with path:line on bad input, every
     problem of the document at once. Figures' images are looked up under ``source_root``
-    (the project's source folder; the document's folder when not given)."""
+    (the project's source folder; the document's folder when not given). A book's chapter
+    ``inherit``s the book's front matter and may set only ``allowed_keys`` of its own."""
     from .media import ImageCheck
 
     text = read_text(path)
     front, _body_offset = _split_front_matter(text, path)
-    fields, lines = _parse_front_matter(front, path)
-    meta = _meta_from(fields, lines, path)
-    segments = _text_fields(fields, lines, meta, path)
-    builder = TreeBuilder(segments, path, meta.lang, ImageCheck(source_root or path.parent, path))
+    fields, lines = _parse_front_matter(front, path, allowed_keys or KNOWN_KEYS, inherit is None)
+    meta = meta_from(fields, lines, path) if inherit is None else _chapter_meta(fields, lines, path, inherit)
+    segments = text_fields(fields, lines, meta, path)
+    builder = TreeBuilder(segments, path, meta.lang, ImageCheck(source_root or path.parent, path), text.split("\n"))
     env: dict = {}
     tokens = markdown().parse(text, env)
     errors = _reference_definitions(env, path)
@@ -93,7 +96,15 @@ def read_document(path: Path, source_root: Path | None = None) -> Document:
     )
 
 
-def _text_fields(fields: dict, lines: dict[str, int], meta: Meta, path: Path) -> list[Segment]:
+def _chapter_meta(fields: dict, lines: dict[str, int], path: Path, book: Meta) -> Meta:
+    """A chapter's front matter: its title; its language, when given, is the book's."""
+    if "lang" in fields and _source_language(fields["lang"], path, lines["lang"]) != book.lang:
+        raise DiglotError(f"the chapter says lang {fields['lang']}, but its book is in {book.lang}", path,
+                          lines["lang"])
+    return replace(book, given={})
+
+
+def text_fields(fields: dict, lines: dict[str, int], meta: Meta, path: Path) -> list[Segment]:
     """Title, description, publisher, author and rights as segments (messages to translate)."""
     segments = []
     for key in TEXT_KEYS:
@@ -158,46 +169,52 @@ _FrontMatterLoader.yaml_implicit_resolvers = {
 }
 
 
-def _parse_front_matter(front: str, path: Path) -> tuple[dict, dict[str, int]]:
-    """Return the fields and the 1-based file line of each key."""
+def parse_front_matter_text(text: str, path: Path, allowed: set[str], line_offset: int = 0) -> tuple[dict, dict]:
+    """A YAML file of front matter (a book's book.yaml): its fields and the 1-based line of each."""
+    return _parse_front_matter(text, path, allowed, True, line_offset)
+
+
+def _parse_front_matter(front: str, path: Path, allowed: set[str] = frozenset(KNOWN_KEYS), needs_lang: bool = True,
+                        line_offset: int = 1) -> tuple[dict, dict[str, int]]:
+    """Return the fields and the 1-based file line of each key (``line_offset``: lines before the YAML)."""
     try:
         node = yaml.compose(front, Loader=_FrontMatterLoader)
         fields = yaml.load(front, Loader=_FrontMatterLoader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
+        line = mark.line + 1 + line_offset if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc)
         raise DiglotError(f"malformed front matter: {problem}", path, line) from None
     if not isinstance(fields, dict) or not isinstance(node, yaml.MappingNode):
-        raise DiglotError("front matter must be a mapping of 'key: value' lines", path, 2)
+        raise DiglotError("front matter must be a mapping of 'key: value' lines", path, 1 + line_offset)
     lines: dict[str, int] = {}
     for key, _ in node.value:
         if str(key.value) in lines:
-            raise DiglotError(f"front matter key '{key.value}' appears twice", path, key.start_mark.line + 2)
-        lines[str(key.value)] = key.start_mark.line + 2
-    _check_keys(fields, lines, path)
+            raise DiglotError(f"front matter key '{key.value}' appears twice", path, key.start_mark.line + 1 + line_offset)
+        lines[str(key.value)] = key.start_mark.line + 1 + line_offset
+    _check_keys(fields, lines, path, allowed, REQUIRED_KEYS if needs_lang else ("title",))
     return fields, lines
 
 
-def _check_keys(fields: dict, lines: dict[str, int], path: Path) -> None:
+def _check_keys(fields: dict, lines: dict[str, int], path: Path, allowed: set[str], required) -> None:
     errors = []
     for key in fields:
-        if key not in KNOWN_KEYS:
-            allowed = ", ".join(sorted(KNOWN_KEYS))
-            errors.append(DiglotError(f"unknown front matter key '{key}' (allowed: {allowed})", path, lines[str(key)]))
-    for key in REQUIRED_KEYS:
+        if key not in allowed:
+            names = ", ".join(sorted(allowed))
+            errors.append(DiglotError(f"unknown front matter key '{key}' (allowed: {names})", path, lines[str(key)]))
+    for key in required:
         if not fields.get(key):
             errors.append(DiglotError(f"front matter lacks '{key}'", path, lines.get(key, 2)))
     if errors:
         raise errors[0] if len(errors) == 1 else DiglotErrors(errors)
 
 
-def _meta_from(fields: dict, lines: dict[str, int], path: Path) -> Meta:
+def meta_from(fields: dict, lines: dict[str, int], path: Path, slug: str | None = None) -> Meta:
     lang = _source_language(fields["lang"], path, lines["lang"])
     when, when_text = _parse_date(fields.get("date"), path, lines.get("date", 2))
     return Meta(
         lang=lang,
-        identifier=str(fields.get("identifier") or f"urn:diglot:{slug_of(path)}"),
+        identifier=str(fields.get("identifier") or f"urn:diglot:{slug or slug_of(path)}"),
         date=when, date_text=when_text,
         given=_given_per_language(fields, lines, path),
     )

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Callable
 
 from .config import Config
-from .editions import Edition, catalog_path, edition_recipes, make_edition, ui_translations
+from .editions import Edition, catalogue_files, edition_recipes, make_edition, source_files, ui_translations
 from .errors import DiglotError
 from .model import Document
 from .plan import BuildOptions, Job
@@ -67,11 +67,14 @@ def _ui_cached(config: Config) -> dict[str, object]:
 
 
 def source_cached(config: Config, slug: str) -> Document:
+    """The document or book ``slug``, parsed once per process while its files are unchanged."""
+    from .editions import publication_path, read_publication
     from .manifest import file_stat
-    from .source import read_document
 
-    path = config.source_dir / f"{slug}.md"
-    return _cached(("source", str(path), repr(file_stat(path))), lambda: read_document(path, config.source_dir))
+    path = publication_path(config, slug)
+    files = sorted(path.rglob("*")) if path.is_dir() else [path]
+    stats = repr([(str(f), file_stat(f)) for f in files])
+    return _cached(("source", str(path), stats), lambda: read_publication(path, config))
 
 
 def load_edition(config: Config, slug: str, lang: str) -> Edition:
@@ -82,15 +85,24 @@ def load_edition(config: Config, slug: str, lang: str) -> Edition:
     recipe = edition_recipes(doc, config).get(lang)
     base = load_edition(config, slug, recipe.base).doc if recipe is not None and recipe.derived else None
     key = ("edition", str(config.root), slug, lang, repr(config.__dict__), id(doc), id(base),
-           repr(file_stat(catalog_path(config, lang, slug))))
+           repr([file_stat(path) for path in catalogue_files(config, doc, [lang])]))
     edition = _cached(key, lambda: make_edition(doc, lang, config, base=base))
     return Edition(edition, _ui_cached(config)[lang])
 
 
+#: Front matter texts the index and the OPDS feed show.
+INDEX_FIELDS = ("title", "description", "author", "publisher")
+
+
 def title_edition(config: Config, slug: str, lang: str) -> Edition:
-    """An edition holding only the title: what the index needs, without converting the whole text."""
+    """An edition holding only what the index and feeds show (title, description, creators and
+    the first paragraph), without converting the whole text."""
+    from dataclasses import replace as changed
+
     doc = source_cached(config, slug)
-    titles = doc.with_segments([doc.title])
+    first = next((s for s in doc.segments if s.kind == "paragraph"), None)
+    shown = [s for s in doc.segments if s.id in INDEX_FIELDS or s is first]
+    titles = changed(doc, segments=tuple(shown), body=(), chapters=())  # its notes: their labels are checked
     return Edition(make_edition(titles, lang, config), _ui_cached(config)[lang])
 
 
@@ -164,10 +176,10 @@ def _render_job(config: Config, options: BuildOptions, job: Job) -> JobResult:
 
 def _derive(result: JobResult, job: Job) -> JobResult:
     """An output made from another's bytes instead of a second render (see plan.fold_derived)."""
-    from .printshop import print_shop_pdf
+    from .publish import derive
 
     started = time.perf_counter()
-    return JobResult(job, print_shop_pdf(result.data), time.perf_counter() - started, ())
+    return JobResult(job, derive(job.kind, result.data), time.perf_counter() - started, ())
 
 
 def check_coverage(editions: list[Edition]) -> None:
@@ -183,7 +195,7 @@ def check_coverage(editions: list[Edition]) -> None:
                 try:
                     fonts.check_coverage(seg.text, seg.lang, f"{seg.kind} [{doc.lang}]", also)
                 except DiglotError as exc:
-                    raise DiglotError(exc.message, doc.path, seg.line) from None
+                    raise DiglotError(exc.message, seg.file or doc.path, seg.line) from None
 
 
 def _inputs_changed(config: Config, job: Job, doc: Document) -> int:
@@ -196,7 +208,7 @@ def _inputs_changed(config: Config, job: Job, doc: Document) -> int:
             recipe = recipes.get(lang)
             if recipe is not None and recipe.derived:
                 langs.append(recipe.base)
-    paths = [doc.path] + [catalog_path(config, lang, job.slug) for lang in sorted(seen)]
+    paths = source_files(config, doc) + catalogue_files(config, doc, sorted(seen))
     return max(int(p.stat().st_mtime) for p in paths if p.exists())
 
 

@@ -24,7 +24,7 @@ from babel.messages.pofile import read_po, write_po
 from .syntax import text_parser
 from .catalog import atomic_write, extract_document, po_path, read_catalog
 from .config import Config
-from .editions import UI_DOMAIN, edition_recipes, read_documents
+from .editions import UI_DOMAIN, domains as parts_of, edition_recipes, read_documents
 from .errors import DiglotError
 from .languages import UI_SOURCE, canonical, language, locale_of, recipes, tag_of_locale
 
@@ -39,10 +39,12 @@ def document_domains(config: Config) -> list[str]:
     return [path.stem for path in sorted(config.source_dir.glob("*.md"))]
 
 
-def domain_recipes(config: Config, languages=None) -> dict[str, tuple[str, dict]]:
-    """Each catalogue domain (a document, or the UI) → (its source language, how each language is made)."""
+def domain_recipes(config: Config, languages=None, docs=None) -> dict[str, tuple[str, dict]]:
+    """Each catalogue domain (a document, or the UI) → (its source language, how each language is made);
+    ``docs``: the documents already read (else every one is, and must be readable)."""
     languages = tuple(languages or config.languages)
-    domains = {doc.slug: (doc.lang, recipes(doc.lang, languages, config.derivations)) for doc in read_documents(config)}
+    domains = {part.slug: (part.lang, recipes(part.lang, languages, config.derivations))
+               for doc in (read_documents(config) if docs is None else docs) for part in parts_of(doc)}
     domains[UI_DOMAIN] = (UI_SOURCE, recipes(UI_SOURCE, languages, config.derivations))
     return domains
 
@@ -83,9 +85,10 @@ def _write_if_changed(path: Path, data: bytes) -> bool:
 def extract(config: Config) -> list[Path]:
     """Write one POT per document and ``ui.pot`` for the templates; return those that changed."""
     changed = []
-    for doc in read_documents(config):
+    for doc in (part for publication in read_documents(config) for part in parts_of(publication)):
         template = extract_document(doc, config.root)
-        template.header_comment = (f"# Messages of source/{doc.slug}.md, one per block, extracted by Diglot.\n"
+        where = doc.path.relative_to(config.root).as_posix() if doc.path.is_relative_to(config.root) else doc.path
+        template.header_comment = (f"# Messages of {where}, one per block, extracted by Diglot.\n"
                                    "# Translate them in translations/<locale>/LC_MESSAGES/; see TRANSLATING.md.")
         if _store_template(template, pot_path(config, doc.slug)):
             changed.append(pot_path(config, doc.slug))
@@ -260,7 +263,7 @@ class Stat:
 def stats(config: Config) -> list[Stat]:
     """Per document and translated language: counts against the document's current messages."""
     results = []
-    for doc in read_documents(config):
+    for doc in (part for publication in read_documents(config) for part in parts_of(publication)):
         msgids = list(dict.fromkeys(seg.text for seg in doc.segments))
         made = edition_recipes(doc, config)
         for lang in translated_languages(config, made):
@@ -305,14 +308,101 @@ AUTOLINK = re.compile(r"<(?:[A-Za-z][A-Za-z0-9+.-]*:[^<>\s]*|[^<>\s@]+@[^<>\s]+)
 
 
 def check(config: Config, *, glossary: Path | None = None) -> list[Finding]:
-    """Every problem in every catalogue, as path:line findings (errors and warnings)."""
+    """Every problem a build would meet, as path:line findings (errors and warnings): in the
+    sources, the templates, the fonts, and every catalogue."""
     terms = read_glossary(glossary or config.translations_dir / "glossary.csv")
-    findings: list[Finding] = []
-    domains = domain_recipes(config)
+    findings, docs = check_sources(config)
+    domains = domain_recipes(config, docs=docs)
     for domain, lang, path in catalogue_targets(config, domains):
         if path.exists():
             source = domains.get(domain, (UI_SOURCE, {}))[0]
-            findings += check_catalog(path, lang, terms if domain != UI_DOMAIN else [], source)
+            found = check_catalog(path, lang, terms if domain != UI_DOMAIN else [], source)
+            if domain == UI_DOMAIN:
+                found += _placeholders(path, lang)
+            findings += found
+    if not any(f.severity == "error" for f in findings):
+        findings += _check_glyphs(config, docs)
+    return findings
+
+
+def check_sources(config: Config) -> tuple[list[Finding], list]:
+    """What a build refuses before it renders: each source's problems (front matter, refused
+    constructs, links, notes), the templates, the fonts; with the documents that were readable."""
+    from .builder import check_templates
+    from .editions import document_paths, read_publication
+    from .errors import DiglotErrors
+    from .fonts import check_installed
+
+    findings: list[Finding] = []
+    docs = []
+
+    def add(exc: DiglotError, where: Path) -> None:
+        for error in exc.errors if isinstance(exc, DiglotErrors) else [exc]:
+            findings.append(Finding(error.path or where, error.line or 1, error.message))
+
+    paths = document_paths(config)
+    if not paths:
+        findings.append(Finding(config.source_dir, 1, "no documents (*.md) or books (<folder>/book.yaml)"))
+    for path in paths:
+        try:
+            doc = read_publication(path, config)
+        except DiglotError as exc:
+            add(exc, path)
+            continue
+        docs.append(doc)
+        for part in parts_of(doc):
+            findings += [_warning(text, part.path) for text in part.warnings]
+    try:
+        check_templates(config)
+    except DiglotError as exc:
+        add(exc, config.templates_dir)
+    try:
+        check_installed(list(dict.fromkeys([*config.languages, *(d.lang for d in docs)])))
+    except DiglotError as exc:
+        add(exc, config.root / "pyproject.toml")
+    return findings, docs
+
+
+def _warning(text: str, path: Path) -> Finding:
+    """A source warning ("path:line: message") as a finding."""
+    found = re.match(r"(.+?):(\d+): (.*)$", text, re.S)
+    if found:
+        return Finding(Path(found.group(1)), int(found.group(2)), found.group(3), "warning")
+    return Finding(path, 1, text, "warning")
+
+
+def _check_glyphs(config: Config, docs) -> list[Finding]:
+    """Every character of every edition has a glyph in an installed face (the PDF needs one)."""
+    from .editions import Edition, make_edition
+    from .workers import check_coverage
+
+    findings = []
+    for doc in docs:
+        for lang in config.languages:
+            try:
+                check_coverage([Edition(make_edition(doc, lang, config), None)])
+            except DiglotError as exc:
+                findings.append(Finding(exc.path or doc.path, exc.line or 1, exc.message))
+    return findings
+
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+
+def _placeholders(path: Path, lang: str) -> list[Finding]:
+    """A template string's %(name)s must stay: the page would not render without it."""
+    catalog = read_catalog(path, lang)
+    lines = path.read_text(encoding="utf-8").split("\n")
+    findings = []
+    for message in catalog:
+        if message.id and message.string and not message.fuzzy:
+            msgid = message.id if isinstance(message.id, str) else message.id[0]
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            for string in strings:
+                if string and set(PLACEHOLDER.findall(string)) != set(PLACEHOLDER.findall(msgid)):
+                    findings.append(Finding(path, _msgstr_line(lines, message.lineno or 1),
+                                            f"placeholders {sorted(PLACEHOLDER.findall(msgid))} of the msgid are not "
+                                            f"the translation's {sorted(PLACEHOLDER.findall(string))}"))
     return findings
 
 
@@ -339,7 +429,11 @@ def check_message(msgid: str, msgstr: str, lang: str, terms: list[dict], source:
         problems += _compare(name, pattern.findall(msgid), pattern.findall(msgstr))
     # A number may be written out in the source and in figures in the translation ("the first
     # three" → 第一条至第三条, "December" → 12月): one the translation adds is a warning only.
-    problems += _compare("number", _numbers(msgid), _numbers(msgstr), added="warning")
+    problems += _compare("number", _numbers(msgid, numerals=False), _numbers(msgstr), added="warning")
+    # A Chinese numeral (第四章, 四章) is often a word in the translation ("four chapters"): a warning.
+    words = [n for n in _numbers(msgid) if n not in _numbers(msgid, numerals=False)]
+    problems += [("warning", f"number {n!r} of the source ({_numeral_text(msgid, n)}) is not in the translation as a "
+                             "figure: check it is translated") for n in words if n not in _numbers(msgstr)]
     problems += _markup_changes(msgid, msgstr)
     if HTML_TAG.search(AUTOLINK.sub("", msgstr)):
         problems.append(("error", f"HTML in translation ({HTML_TAG.search(AUTOLINK.sub('', msgstr)).group(0).strip()!r}); "
@@ -349,12 +443,18 @@ def check_message(msgid: str, msgstr: str, lang: str, terms: list[dict], source:
     return problems
 
 
-def _numbers(text: str) -> list[str]:
-    """The numbers a text states: digits, and Chinese numerals that count (第七條, 十二月, 三年)."""
+def _numbers(text: str, numerals: bool = True) -> list[str]:
+    """The numbers a text states: digits, and (``numerals``) Chinese numerals that count (第七條, 十二月)."""
     text = URL.sub("", EMAIL.sub("", FOOTNOTE.sub("", text)))
     found = [n.replace(",", "") for n in NUMBER.findall(text)]
-    found += [str(_cjk_value(m.group("n") or m.group("m"))) for m in CJK_NUMBER.finditer(text)]
+    if numerals:
+        found += [str(_cjk_value(m.group("n") or m.group("m"))) for m in CJK_NUMBER.finditer(text)]
     return [n for n in found if n]
+
+
+def _numeral_text(text: str, value: str) -> str:
+    return next((m.group(0) for m in CJK_NUMBER.finditer(text) if str(_cjk_value(m.group("n") or m.group("m"))) == value),
+                value)
 
 
 #: A Chinese numeral that is a number: an ordinal (第七), or one before a date or legal counter

@@ -9,7 +9,8 @@ build_packages=(fontconfig fonts-noto-cjk fonts-noto-core fonts-noto-mono fonts-
                 libharfbuzz0b libharfbuzz-subset0 gettext)
 # Calibre reads the EPUBs as libraries and stores' tools do (tests/test_reading.py): about 100 MB to
 # download, 240 MB installed without recommends.
-test_packages=(default-jre-headless poppler-utils chromium calibre)
+test_packages=(default-jre-headless poppler-utils chromium calibre
+               debian-reference-zh-cn debian-reference-en)  # a real chapter: tests/test_real_document.py
 # The browser tests get axe-core with npm; any npm will do (NodeSource's nodejs ships its own).
 command -v npm >/dev/null 2>&1 || test_packages+=(npm)
 

