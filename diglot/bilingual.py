@@ -293,9 +293,10 @@ GUTTER_CHARS = 2
 #: its first lines in both columns or in neither (WeasyPrint decides each cell alone).
 CJK_SIZE, WESTERN_SIZE, PITCH = 10.5, 10.0, 16.8
 NOTE_SIZE = 8.5
-#: A pair longer than this share of a page (lines of its longer side) may break across pages;
-#: shorter ones move whole to the next page, leaving at most this much of a page blank.
-LONG_SHARE = 0.2
+#: A pair whose shorter side has this many lines may break across pages (two lines at least on
+#: each page, in each column: orphans and widows); a shorter pair moves whole to the next page,
+#: leaving at most about this many lines blank at the foot of a page.
+BREAKABLE_LINES = 4
 #: Average advance of an alphabetic character at WESTERN_SIZE (Noto Serif), in pt, to estimate line counts.
 WESTERN_CHAR = 0.47 * WESTERN_SIZE
 
@@ -313,14 +314,18 @@ class Columns:
     a_size: float  # body sizes of the two columns
     b_size: float
 
+    def ragged(self, side: str) -> bool:
+        """A narrow alphabetic column (A5) is set ragged right, as a press would (columns.css.j2)."""
+        from .typography import ragged_measure
 
-def _weight(cjk: bool) -> float:
-    return CJK_SHARE if cjk else 1 - CJK_SHARE
+        width, size = (self.a_width, self.a_size) if side == "a" else (self.b_width, self.b_size)
+        return size == WESTERN_SIZE and ragged_measure(width, size)
 
 
-def columns(paper: str = "A4", pair: tuple[str, str] | None = None) -> Columns:
+def columns(paper: str = "A4", pair: tuple[str, str] | None = None, gutter: float = 0.0) -> Columns:
     """Page geometry of the bilingual book for ``paper``: wider than the single-language book's,
-    the narrower column for a CJK side beside an alphabetic one (the default pair's, by default)."""
+    the narrower column for a CJK side beside an alphabetic one (the default pair's, by default);
+    ``gutter`` as in typography.type_area."""
     from .languages import DEFAULT_LANGUAGES, default_pairs
 
     cjk = [language(tag).cjk for tag in pair or default_pairs(DEFAULT_LANGUAGES)[0]]
@@ -328,25 +333,46 @@ def columns(paper: str = "A4", pair: tuple[str, str] | None = None) -> Columns:
     size = base.grid_size
     chars = int(base.paper_width * WIDTH_SHARE // size)
     text_chars = chars - GUTTER_CHARS
-    a_chars = round(text_chars * _weight(cjk[0]) / (_weight(cjk[0]) + _weight(cjk[1])))
+    if cjk[0] == cjk[1]:
+        a_chars = text_chars // 2
+    else:  # the CJK column takes its share of the whole measure, the other column the rest
+        cjk_chars = round(chars * CJK_SHARE)
+        a_chars = cjk_chars if cjk[0] else text_chars - cjk_chars
     width = chars * size
     lines = int(base.height // PITCH)
     height = lines * PITCH
     side = (base.paper_width - width) / 2
-    area = replace(base, chars=chars, lines=lines, width=width, height=height, inside=side, outside=side,
-                   bottom=base.paper_height - height - base.top)
+    if not 0 <= gutter < 2 * side:
+        raise ValueError(f"a binding gutter of {gutter:.1f}pt does not fit the margins of {paper}")
+    area = replace(base, chars=chars, lines=lines, width=width, height=height, inside=side + gutter / 2,
+                   outside=side - gutter / 2, bottom=base.paper_height - height - base.top)
     sizes = [CJK_SIZE if c else WESTERN_SIZE for c in cjk]
     return Columns(area, a_chars, a_chars * size, GUTTER_CHARS * size, (text_chars - a_chars) * size, PITCH,
                    *sizes)
 
 
-def estimated_lines(a: Segment, b: Segment, cols: Columns, pair: tuple[str, str]) -> int:
-    """Lines of the longer side of a pair (a little generous), to decide whether it may break."""
+def baseline_shift(a_family: str, b_family: str, a_size: float, b_size: float) -> float:
+    """How much lower (pt) the first column's baseline sits than the second's in the shared line
+    pitch: text is centred on its face's ascent and descent, which differ between the faces."""
+    from .fonts import vertical_metrics
+
+    (a_ascent, a_descent), (b_ascent, b_descent) = vertical_metrics(a_family), vertical_metrics(b_family)
+    return round((a_ascent - a_descent) / 2 * a_size - (b_ascent - b_descent) / 2 * b_size, 3)
+
+
+def pair_shift(pair: tuple[str, str], cols: Columns) -> float:
+    from .fonts import face
+
+    return baseline_shift(face(pair[0], "serif").family, face(pair[1], "serif").family, cols.a_size, cols.b_size)
+
+
+def estimated_lines(a: Segment, b: Segment, cols: Columns, pair: tuple[str, str]) -> tuple[int, int]:
+    """Lines of each side of a pair (a little generous), to decide whether it may break."""
     counts = []
     for seg, width, tag in ((a, cols.a_width, pair[0]), (b, cols.b_width, pair[1])):
         advance = cols.area.grid_size if language(tag).cjk else WESTERN_CHAR
         counts.append(-(-int(len(_plain(seg.text)) * advance) // max(1, int(width))))
-    return max(counts)
+    return counts[0], counts[1]
 
 
 def _print_inline(doc: Document, side: str, shared: frozenset[str] = frozenset()) -> PrintInlineRenderer:
@@ -377,16 +403,19 @@ def print_html(a_edition, b_edition, config: Config, cols: Columns) -> str:
     """The HTML WeasyPrint sets: a title page, contents, and rows of pairs."""
     shared = shared_notes(a_edition.doc, b_edition.doc)
     pair = (a_edition.doc.lang, b_edition.doc.lang)
+    lowered = "b" if pair_shift(pair, cols) > 0 else "a"
 
     def inline(doc: Document, role: str):
-        return _print_inline(doc, role + (" cjk" if language(doc.lang).cjk else ""), shared)
+        text = _print_inline(doc, role + (" cjk" if language(doc.lang).cjk else ""), shared)
+        # The column whose face sits higher is set lower (columns.css.j2: .baseline).
+        return (lambda seg: Markup('<span class="baseline">{}</span>').format(text(seg))) if role == lowered else text
 
     sides = _sides(a_edition, b_edition, inline)
     context = _common_context(a_edition, b_edition, sides)
-    limit = max(4, int(cols.area.lines * LONG_SHARE))
 
     def long(seg_id: str) -> bool:
-        return estimated_lines(a_edition.doc.segment(seg_id), b_edition.doc.segment(seg_id), cols, pair) > limit
+        lines = estimated_lines(a_edition.doc.segment(seg_id), b_edition.doc.segment(seg_id), cols, pair)
+        return min(lines) >= BREAKABLE_LINES
 
     from .typography import code_columns, wrap_code
 
@@ -416,7 +445,7 @@ def render_pdf(a_edition, b_edition, config: Config, output) -> bytes:
     body = BodyStyle(cols.a_size, PITCH / cols.a_size, NOTE_SIZE)
     page_css = render_template(env, "print/page.css.j2", config.templates_dir, area=cols.area, body=body)
     column_css = render_template(env, "bilingual/columns.css.j2", config.templates_dir, cols=cols,
-                                 note_size=NOTE_SIZE)
+                                 note_size=NOTE_SIZE, baseline_shift=pair_shift((a_edition.doc.lang, b_edition.doc.lang), cols))
     column_css += language_css(env, config.templates_dir, "print", _languages(a_edition, b_edition))
     sheets = [config.templates_dir / "print" / "book.css", config.templates_dir / "bilingual" / "print.css"]
     data, refused = write_pdf(html, sheets, config.source_dir, [config.source_dir, config.templates_dir],

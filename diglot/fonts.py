@@ -153,6 +153,20 @@ def check_coverage(text: str, lang: str, where: str, also=()) -> None:
         raise DiglotError(f"{where}: no installed font ({families}) has {shown}{more}; try: apt-get install {packages}")
 
 
+@lru_cache(maxsize=None)
+def vertical_metrics(family: str) -> tuple[float, float]:
+    """Ascent and descent (em) of a family's regular face, as HarfBuzz and Pango place text in a
+    line: hhea's, or OS/2's typographic ones when the font asks for them (USE_TYPO_METRICS)."""
+    from fontTools.ttLib import TTFont
+
+    path, index = _font_file(family)
+    font = TTFont(path, fontNumber=index, lazy=True)
+    upem, os2 = font["head"].unitsPerEm, font["OS/2"]
+    if os2.fsSelection & (1 << 7):
+        return os2.sTypoAscender / upem, -os2.sTypoDescender / upem
+    return font["hhea"].ascent / upem, -font["hhea"].descent / upem
+
+
 def harfbuzz_subset_available() -> bool:
     """WeasyPrint subsets fonts ~12× faster with libharfbuzz-subset."""
     return ctypes.util.find_library("harfbuzz-subset") is not None

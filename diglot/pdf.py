@@ -2,9 +2,11 @@
 
 WeasyPrint would fetch any URL it meets (file://, http://) and embed
 ``rel=attachment`` targets; our fetcher serves files below the allowed roots
-and refuses everything else, recording what it refused. While Diglot renders, two
-WeasyPrint behaviours are corrected (``book_layout``): Chinese lines are
-justified between characters, and footnotes stay on their call's page.
+and refuses everything else, recording what it refused. While Diglot renders, WeasyPrint's
+layout is corrected (``book_layout``): Chinese lines are adjusted in clreq's order and justified
+between characters, Latin paragraphs are broken as a whole, footnotes stay on their call's page,
+and structure elements carry their language. The fonts of the PDF are then cut down
+(diglot.pdffonts).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from typing import Callable, Iterator
 from urllib.parse import unquote, urlparse
 
 from .errors import DiglotError
-from .typography import is_cjk
+from .pdffonts import shrink_fonts
+from .typography import CLOSING, OPENING, STOPS, compression_rank, is_cjk, is_cjk_language, is_cjk_letter
 
 log = logging.getLogger("diglot.pdf")
 
@@ -59,6 +62,7 @@ def write_pdf(html: str, stylesheets: list[Path], base_dir: Path, roots: list[Pa
     """Render ``html`` to PDF bytes; return them and the URLs that were refused.
 
     ``css_strings`` are generated style sheets (page geometry), applied after ``stylesheets``.
+    The embedded fonts are then cut to the glyphs the pages show (diglot.pdffonts).
     """
     from weasyprint import CSS, HTML
 
@@ -69,7 +73,7 @@ def write_pdf(html: str, stylesheets: list[Path], base_dir: Path, roots: list[Pa
     css += [CSS(string=text, base_url=str(base_dir) + "/", url_fetcher=fetcher) for text in css_strings]
     with book_layout():
         pdf = document.write_pdf(stylesheets=css, pdf_variant=variant, **options)
-    return pdf, fetcher.refused
+    return shrink_fonts(pdf), fetcher.refused
 
 
 def weasyprint_version() -> str:
@@ -102,7 +106,8 @@ def warm_up(langs=None) -> None:
 #    inside one text box, Pango letter-spacing on the full-width characters does it (Pango
 #    drops the outer halves at the box's edges); between boxes (squeezed marks, Western runs,
 #    footnote calls are boxes of their own) the dropped halves are given back by shifting the
-#    following boxes. Lines without full-width characters are left to WeasyPrint.
+#    following boxes. A Latin line's slack goes to its word spaces up to half an em, then to a
+#    little tracking (Pango letter-spacing on all its characters), then to the spaces again.
 #
 # 2. Footnotes stay with their calls. When a line overflows the page, WeasyPrint 66+
 #    (layout/block.py, _linebox_layout, PR #2437) first moves the page's footnotes to the
@@ -111,10 +116,30 @@ def warm_up(langs=None) -> None:
 #    page instead (WeasyPrint's earlier behaviour); `footnote-policy: line` in book.css does
 #    the same for a call whose own note does not fit.
 #
-# Both replace module attributes for the duration of one render only, and check the
+# 3. Lines chosen per paragraph. WeasyPrint breaks each line greedily and then only stretches
+#    it. split_inline_box is replaced at the line level: for each starting point a few candidate
+#    lines are laid out by WeasyPrint itself (at other widths, with or without hyphenation) and
+#    costed, and the cheapest way to the paragraph's end is taken (a small Knuth–Plass,
+#    remembered per paragraph). Chinese, in clreq's order (§3.8; w3c/clreq#255): a line laid out
+#    one or two em past the measure keeps what came in when setting full-width marks half width
+#    takes it back (the font's `halt` feature through a Pango attribute: the line-end mark first,
+#    then brackets and quotes, pause marks, stops), else it is stretched between characters; a
+#    line-end mark is set half width with its blank past the margin, so that its ink meets it,
+#    while the stretch stays under 0.03 em; a one-character last line (题。) takes a second
+#    character from the line above when that one then stretches little (the tail rule). Latin:
+#    spaces between 0.18 and 0.5 em, hyphens dear, never more than two in a row; ragged lines of
+#    even length where the text is not justified.
+#
+# 4. Languages in the structure tree. WeasyPrint 70 (pdf/tags.py, _build_box_tree) gives the
+#    document its /Lang but no structure element its own: the English half of a bilingual page,
+#    or a paragraph that falls back to the source language, would be read out in the document's
+#    language. Each element whose box's language differs from its parent element's gets /Lang.
+#
+# All replace module attributes for the duration of one render only, and check the
 # WeasyPrint version they were written against: layout internals are not a public API.
 
-#: The WeasyPrint release whose justify_line / add_word_spacing / Layout.set_text / _linebox_layout were read.
+#: The WeasyPrint release whose justify_line / add_word_spacing / Layout.set_text / _linebox_layout /
+#: split_inline_box / tags._build_box_tree were read.
 PATCHED_WEASYPRINT = "70.0"
 _FOOTNOTE_REPORT = "report = not context.in_column and can_break_now and not could_break_before"
 
@@ -130,28 +155,34 @@ def check_weasyprint_version(version: str | None = None) -> None:
             f"WeasyPrint {version} is installed, but Diglot's corrections to its layout (Chinese "
             f"justification, footnote placement: diglot/pdf.py, book_layout) were written for "
             f"WeasyPrint {PATCHED_WEASYPRINT}; install weasyprint=={PATCHED_WEASYPRINT}, or compare "
-            f"weasyprint/layout/inline.py (justify_line, add_word_spacing), weasyprint/text/"
-            f"line_break.py (Layout.set_text) and weasyprint/layout/block.py (_linebox_layout) "
-            f"with the corrections and update PATCHED_WEASYPRINT")
+            f"weasyprint/layout/inline.py (justify_line, add_word_spacing, split_inline_box), "
+            f"weasyprint/text/line_break.py (Layout.set_text), weasyprint/layout/block.py "
+            f"(_linebox_layout) and weasyprint/pdf/tags.py (_build_box_tree) with the corrections "
+            f"and update PATCHED_WEASYPRINT")
 
 
 @contextmanager
 def book_layout() -> Iterator[None]:
-    """Within the block, WeasyPrint justifies CJK text and keeps footnotes with their calls."""
+    """Within the block, WeasyPrint sets lines as Diglot's books want them (see above)."""
     from weasyprint.layout import block, inline
+    from weasyprint.pdf import tags
     from weasyprint.text import line_break
 
     check_weasyprint_version()
     linebox_layout = _linebox_layout_keeping_footnotes()
     with _patch_lock:  # the corrections are process-wide: one render at a time
-        saved = inline.justify_line, line_break.Layout.set_text, block._linebox_layout
+        saved = (inline.justify_line, line_break.Layout.set_text, block._linebox_layout, inline.split_inline_box,
+                 tags._build_box_tree)
         inline.justify_line = _justify_line(saved[0])
         line_break.Layout.set_text = _set_text(saved[1])
         block._linebox_layout = linebox_layout
+        inline.split_inline_box = _split_line(saved[3])
+        tags._build_box_tree = _tag_languages(saved[4])
         try:
             yield
         finally:
-            inline.justify_line, line_break.Layout.set_text, block._linebox_layout = saved
+            (inline.justify_line, line_break.Layout.set_text, block._linebox_layout, inline.split_inline_box,
+             tags._build_box_tree) = saved
 
 
 @lru_cache(maxsize=None)
@@ -171,46 +202,101 @@ def _linebox_layout_keeping_footnotes() -> Callable:
 
 def _justify_line(original: Callable) -> Callable:
     def justify_line(context, line, extra_width: float) -> None:
-        spaces, units = _opportunities(line)
-        if not units or line.style["direction"] == "rtl":
+        if line.style["direction"] == "rtl":
             return original(context, line, extra_width)
-        _expand(context, line, extra_width / (spaces + units), 0.0, _Cursor())
+        spaces, units = _opportunities(line)
+        if units:  # Chinese: the same expansion at every opportunity
+            spacing = extra_width / (spaces + units)
+            _expand(context, line, _Expansion(spacing, spacing, is_cjk), 0.0, _Cursor())
+            return None
+        letters = _latin_letters(line)
+        if not spaces and not letters:
+            return original(context, line, extra_width)
+        word, letter = _latin_split(extra_width, spaces, letters, _space_width(line.style, context), line.style)
+        _expand(context, line, _Expansion(word, letter, _is_letter), 0.0, _Cursor())
+        return None
 
     return justify_line
+
+
+@dataclass(frozen=True)
+class _Expansion:
+    """What a justified line adds: to each word space, and around each character ``expands``."""
+
+    word: float
+    letter: float
+    expands: Callable[[str], bool]
+
+
+def _is_letter(char: str) -> bool:
+    return not char.isspace() and char != "\u00ad"
+
+
+def _latin_letters(line) -> int:
+    """Tracking opportunities of a Latin line: its characters, less the halves at its two ends."""
+    from weasyprint.formatting_structure import boxes
+
+    leaves = list(_leaves(line))
+    count = sum(sum(map(_is_letter, leaf.text)) for leaf in leaves if isinstance(leaf, boxes.TextBox))
+    if not count:
+        return 0
+    return count - (_is_letter(_edges(leaves[0])[0]) + _is_letter(_edges(leaves[-1])[1])) / 2
+
+
+def _latin_split(slack: float, spaces: int, letters: float, space: float, style) -> tuple[float, float]:
+    """How a Latin line's slack is shared: word spaces up to MAX_SPACE, then tracking up to
+    TRACKING, then the word spaces again (as InDesign's justification settings do)."""
+    em = style["font_size"]
+    if slack <= 0 or not letters:
+        return (slack / spaces if spaces else 0.0), 0.0
+    # (Tracking widens the gaps between words too, by its own amount: keep them under MAX_SPACE.)
+    word = min(slack / spaces, max((MAX_SPACE - TRACKING) * em - space, 0.0)) if spaces else 0.0
+    letter = min((slack - word * spaces) / letters, TRACKING * em)
+    if spaces:
+        word = (slack - letter * letters) / spaces
+    return word, letter
 
 
 def _set_text(original: Callable) -> Callable:
     def set_text(self, text: str, justify: bool = False) -> None:
         original(self, text, justify)
-        spacing = getattr(self, "diglot_cjk_spacing", 0.0)
-        if justify and spacing and self.text:
-            _letter_space_cjk(self, spacing)
+        spacing = getattr(self, "diglot_letter_spacing", None) if justify else None
+        halves = getattr(self, "diglot_halt", ())
+        if (spacing or halves) and self.text:
+            _decorate(self, spacing, halves)
 
     return set_text
 
 
-def _letter_space_cjk(layout, spacing: float) -> None:
-    """Pango letter-spacing on each run of full-width characters of ``layout``'s text."""
+def _decorate(layout, spacing: tuple[float, Callable] | None, halves: tuple[tuple[int, int], ...]) -> None:
+    """Pango letter-spacing (``spacing``: the amount, and which characters take it) on each run of
+    such characters of ``layout``'s text, and the `halt` feature (half-width mark) on the byte
+    ranges ``halves``."""
     from weasyprint.text.ffi import TO_UNITS, ffi, pango
 
-    base = layout.style["letter_spacing"]
-    value = int(((0 if base == "normal" else base) + spacing) * TO_UNITS)
     attributes = pango.pango_layout_get_attributes(layout.layout)
     if attributes == ffi.NULL:
         attributes = ffi.gc(pango.pango_attr_list_new(), pango.pango_attr_list_unref)
-    for start, end in _cjk_byte_ranges(layout.text):
-        attribute = pango.pango_attr_letter_spacing_new(value)
+    if spacing and spacing[0]:
+        base = layout.style["letter_spacing"]
+        value = int(((0 if base == "normal" else base) + spacing[0]) * TO_UNITS)
+        for start, end in _byte_ranges(layout.text, spacing[1]):
+            attribute = pango.pango_attr_letter_spacing_new(value)
+            attribute.start_index, attribute.end_index = start, end
+            pango.pango_attr_list_change(attributes, attribute)
+    for start, end in halves:
+        attribute = pango.pango_attr_font_features_new(b"halt 1")
         attribute.start_index, attribute.end_index = start, end
         pango.pango_attr_list_change(attributes, attribute)
     pango.pango_layout_set_attributes(layout.layout, attributes)
 
 
-def _cjk_byte_ranges(text: str) -> list[tuple[int, int]]:
+def _byte_ranges(text: str, expands: Callable[[str], bool]) -> list[tuple[int, int]]:
     ranges: list[tuple[int, int]] = []
     offset = 0
     for char in text:
         size = len(char.encode())
-        if is_cjk(char):
+        if expands(char):
             if ranges and ranges[-1][1] == offset:
                 ranges[-1] = (ranges[-1][0], offset + size)
             else:
@@ -257,8 +343,9 @@ class _Cursor:
     previous: str | None = None  # last character of the previous box on the line
 
 
-def _expand(context, box, spacing: float, x_advance: float, cursor: _Cursor) -> float:
-    """add_word_spacing() of WeasyPrint 70, plus expansion around full-width characters."""
+def _expand(context, box, expansion: _Expansion, x_advance: float, cursor: _Cursor) -> float:
+    """add_word_spacing() of WeasyPrint 70, plus letter-spacing around the characters that
+    ``expansion`` expands (full-width ones in Chinese, all in tracked Latin lines)."""
     from weasyprint.formatting_structure import boxes
     from weasyprint.layout.inline import count_expandable_spaces
     from weasyprint.text.line_break import create_layout
@@ -268,31 +355,559 @@ def _expand(context, box, spacing: float, x_advance: float, cursor: _Cursor) -> 
         before = x_advance
         for child in box.children:
             if child.is_in_normal_flow():
-                x_advance = _expand(context, child, spacing, x_advance, cursor)
+                x_advance = _expand(context, child, expansion, x_advance, cursor)
         box.width += x_advance - before
         return x_advance
     if isinstance(box, boxes.TextBox) and not box.text:
         box.position_x += x_advance
         return x_advance
+    expands, letter = expansion.expands, expansion.letter
     first, last = _edges(box)
     if cursor.previous is not None:  # the halves Pango dropped at the boxes' edges
-        x_advance += spacing * (is_cjk(cursor.previous) + is_cjk(first)) / 2
+        x_advance += letter * (expands(cursor.previous) + expands(first)) / 2
     cursor.previous = last
     if not isinstance(box, boxes.TextBox):  # atomic inline-level box
         box.translate(x_advance, 0)
         return x_advance
     box.position_x += x_advance
     spaces = count_expandable_spaces(box)
-    cjk = sum(map(is_cjk, box.text))
-    if spaces or cjk:
-        layout = create_layout(box.text, box.style, context, max_width=None, justification_spacing=spacing)
-        layout.diglot_cjk_spacing = spacing if cjk else 0.0
+    count = sum(map(expands, box.text)) if letter else 0
+    if spaces or count:
+        layout = create_layout(box.text, box.style, context, max_width=None,
+                               justification_spacing=expansion.word)
+        layout.diglot_letter_spacing = (letter, expands) if count else None
+        layout.diglot_halt = getattr(box.pango_layout, "diglot_halt", ())
         layout.deactivate()
-        extra = spacing * spaces
-        if cjk:
-            extra += spacing * (cjk - (is_cjk(first) + is_cjk(last)) / 2)
-        box.justification_spacing = spacing
+        extra = expansion.word * spaces
+        if count:
+            extra += letter * (count - (expands(first) + expands(last)) / 2)
+        box.justification_spacing = expansion.word
         box.pango_layout = layout
         box.width += extra
         x_advance += extra
     return x_advance
+
+
+# --- Chinese line adjustment (3.) ----------------------------------------------------------------
+
+#: The choices for each line: laid out one or two em past the measure, then compressed back
+#: (push-in, P1 P2); at the measure (natural, N); one character short of it (push-out, O).
+CHOICES = ("P1", "P2", "N", "O")
+#: Stretch between characters above which a line counts as spaced out (em); the line-end mark is
+#: set half width, and the tail rule applied, only while the stretch stays at or under it.
+STRETCH_LIMIT = 0.03
+#: A half-width mark saves half an em (Noto CJK's halt); used to plan, then measured exactly.
+HALF = 0.5
+#: Costs of a paragraph's lines, for choosing its breaks: a spaced-out line (times its stretch
+#: over the limit), a one-character last line, each mark compressed inside a line.
+SPACED_COST, LONE_COST, PUSH_IN_COST = 100.0, 50.0, 0.5
+#: Latin word spaces once justified, in em: at least, at most (then the line is loose).
+MIN_SPACE, MAX_SPACE = 0.18, 0.5
+#: How far past the measure a Latin line is laid out for one more word, its spaces narrowed (em).
+SHRINK_ROOM = 1.0
+#: Hyphenated lines in a row, at most; the cost of a hyphen (justified, ragged).
+MAX_HYPHENS, HYPHEN_COST, RAGGED_HYPHEN_COST = 2, 30.0, 10.0
+#: Tracking a justified Latin line may take once its word spaces are at MAX_SPACE (em; 5 % of a
+#: word space, as book settings in InDesign allow), and its cost at that much.
+TRACKING, TRACKING_COST = 0.0125, 20.0
+
+
+@dataclass(frozen=True)
+class _Mark:
+    """A full-width mark of a line that can give up its blank half."""
+
+    box: object  # the TextBox
+    index: int  # character index in box.text
+    rank: int  # 0: the line's last character; then typography.compression_rank
+
+
+def _split_line(original: Callable) -> Callable:
+    """split_inline_box, with the lines of a paragraph chosen together: clreq's line adjustment
+    for justified Chinese, Knuth–Plass-like justification for Latin text, ragged Latin lines with
+    few hyphens."""
+
+    def split_inline_box(context, box, position_x, max_x, bottom_space, skip_stack, containing_block,
+                         absolute_boxes, fixed_boxes, line_placeholders, waiting_floats, line_children,
+                         first_letter_style, first_line_style):
+        lists = (absolute_boxes, fixed_boxes, line_placeholders, waiting_floats, line_children)
+        kind = _breaker_for(box)
+        if kind is None:
+            return original(context, box, position_x, max_x, bottom_space, skip_stack, containing_block,
+                            *lists, first_letter_style, first_line_style)
+
+        def attempt(limit: float, skip, start: float, hyphens: bool = True):
+            copies = [list(items) for items in lists]
+            first = skip is skip_stack
+            with _hyphenation(box, hyphens):
+                result = original(context, box, start, limit, bottom_space, skip, containing_block, *copies,
+                                  first_letter_style if first else None, first_line_style if first else None)
+            return result, copies
+
+        breaks = kind(context, box, attempt, max_x)
+        run = breaks.run_before(skip_stack)
+        made = breaks.line(skip_stack, position_x, breaks.best(skip_stack, position_x, run), run)
+        (result, copies), _cost, _run = made
+        for items, copy in zip(lists, copies):
+            items[:] = copy
+        return result
+
+    return split_inline_box
+
+
+def _breaker_for(box):
+    """Which line breaker sets the paragraph of ``box`` (a LineBox), or None for WeasyPrint's own."""
+    from weasyprint.formatting_structure import boxes
+
+    style = box.style
+    if not isinstance(box, boxes.LineBox) or style["direction"] != "ltr" or style["white_space"] not in (
+            "normal", "pre-line") or not style["lang"]:
+        return None
+    if is_cjk_language(style["lang"]):
+        return _ChineseBreaks if style["text_align_all"] == "justify" else None
+    if style["text_align_all"] == "justify":
+        return _LatinBreaks
+    if style["text_align_all"] in ("left", "start") and style["hyphens"] == "auto":
+        return _RaggedBreaks
+    return None
+
+
+@contextmanager
+def _hyphenation(box, allowed: bool) -> Iterator[None]:
+    """Within the block, automatic hyphenation is off in ``box`` unless ``allowed``."""
+    if allowed:
+        yield
+        return
+    styles = {id(style): style for style in _styles(box) if style["hyphens"] == "auto"}
+    for style in styles.values():
+        style["hyphens"] = "manual"
+    try:
+        yield
+    finally:
+        for style in styles.values():
+            style["hyphens"] = "auto"
+
+
+def _styles(box) -> Iterator:
+    yield box.style
+    for child in getattr(box, "children", ()):
+        yield from _styles(child)
+
+
+class _Breaks:
+    """The lines of one paragraph chosen together, a small Knuth–Plass: at each starting point a
+    few candidate lines (CHOICES), each with a cost; the cheapest way to the paragraph's end wins.
+    Choices are remembered per paragraph, width, starting point and run of hyphenated lines."""
+
+    CHOICES: tuple[str, ...] = ()
+
+    def __init__(self, context, box, attempt, max_x: float):
+        self.context, self.box, self.attempt, self.max_x = context, box, attempt, max_x
+        self.em = box.style["font_size"]
+        memo = context.__dict__.setdefault("diglot_lines", {})
+        self.memo = memo.setdefault((type(self).__name__, id(box), round(max_x - box.position_x, 3)), {})
+        self.runs = memo.setdefault(("runs", id(box), round(max_x - box.position_x, 3)), {})
+
+    def run_before(self, skip) -> int:
+        """Hyphenated lines just before the line starting at ``skip`` (as the chosen lines left it)."""
+        return self.runs.get(repr(skip), 0)
+
+    def best(self, skip, position_x: float, run: int = 0) -> str:
+        """The choice for the line starting at ``skip`` that leads to the cheapest paragraph."""
+        key = (repr(skip), run)
+        if key not in self.memo:
+            self.memo[key] = (self.CHOICES[0], 0.0, None)  # no loop through a position that does not advance
+            options = []
+            for choice in self.CHOICES:
+                made = self.line(skip, position_x, choice, run)
+                if made is None:
+                    continue
+                (result, _copies), cost, run_after = made
+                following = None
+                if result[1] is not None:
+                    following = self._following(result[1])
+                    if following == repr(skip):
+                        continue
+                    if following != "continue":
+                        cost += self._cost_from(result[1], run_after)
+                options.append((cost, self.CHOICES.index(choice), choice, following, run_after))
+            if options:
+                cost, _order, choice, following, run_after = min(options)
+                self.memo[key] = (choice, cost, (following, run_after))
+        choice, _cost, after = self.memo[key]
+        if after is not None and after[0] is not None:
+            self.runs[after[0]] = after[1]
+        return choice
+
+    def _following(self, resume) -> str:
+        from weasyprint.layout.inline import skip_first_whitespace
+
+        skip = skip_first_whitespace(self.box, resume)
+        return "continue" if skip == "continue" else repr(skip)
+
+    def _cost_from(self, resume, run: int) -> float:
+        from weasyprint.layout.inline import skip_first_whitespace
+
+        skip = skip_first_whitespace(self.box, resume)
+        self.best(skip, self.box.position_x, run)
+        return self.memo[(repr(skip), run)][1]
+
+    def line(self, skip, position_x: float, choice: str, run: int):
+        """(the line from ``skip`` made by ``choice``, its cost, the hyphen run after it), or None."""
+        raise NotImplementedError
+
+
+class _ChineseBreaks(_Breaks):
+    """clreq line adjustment: push-in (compress marks), natural, push-out; few spaced-out lines."""
+
+    CHOICES = ("P1", "P2", "N", "O")
+
+    def line(self, skip, position_x: float, choice: str, run: int):
+        from weasyprint.layout.inline import remove_last_whitespace
+
+        max_x, em = self.max_x, self.em
+        if choice.startswith("P"):
+            made = self.attempt(max_x + int(choice[1:]) * em, skip, position_x)
+            line = made[0][0]
+            remove_last_whitespace(self.context, line)
+            overflow = _line_right(line) - max_x
+            # (Within a hair of the measure: WeasyPrint's rounding left out what fits.)
+            plan = _plan(line, overflow) if overflow > 0.01 else []
+            if plan is None:
+                return None
+            _halve(self.context, line, plan)
+            if _line_right(line) > max_x + 0.01:
+                return None
+            cost = PUSH_IN_COST * sum(1 for mark in plan if mark.rank)
+        else:
+            made = self.attempt(max_x, skip, position_x)
+            if choice == "O":
+                natural = made[0][0]
+                if made[0][1] is None:
+                    return None  # the last line: nothing to push out to
+                made = self.attempt(_line_right(natural) - 0.6 * em, skip, position_x)
+            line = made[0][0]
+            remove_last_whitespace(self.context, line)
+            cost = 0.0
+        if made[0][1] is None:
+            return made, cost + (LONE_COST if _lonely(line) else 0.0), 0
+        slack = max_x - _line_right(line)
+        slack += _compress_line_end(self.context, line, slack, em)
+        return made, cost + _stretch_cost(line, slack, em) + 1.0, 0
+
+
+class _LatinBreaks(_Breaks):
+    """Justified Latin text: word spaces between MIN_SPACE and MAX_SPACE, few hyphens, never more
+    than MAX_HYPHENS hyphenated lines in a row. Candidates: the natural line (N), one more word
+    with the spaces narrowed (S), no hyphen (W), the line WeasyPrint makes one, two or three em
+    short of the measure (O1…O3: other words and hyphenation points to break at)."""
+
+    CHOICES = ("N", "S", "W", "O1", "O2", "O3")
+
+    def line(self, skip, position_x: float, choice: str, run: int):
+        made = self._made(skip, position_x, choice)
+        if made is None:
+            return None
+        line = made[0][0]
+        hyphen = _hyphenated(line)
+        run_after = run + 1 if hyphen else 0
+        if run_after > MAX_HYPHENS:
+            return None
+        slack = self.max_x - _line_right(line)
+        if made[0][1] is None:  # the last line: set at its natural spacing when it fits
+            return (made, 0.0, run_after) if slack >= -0.01 else None
+        cost = _space_cost(line, slack, self._space(), self.em, self.context)
+        if cost is None:
+            return None
+        return made, cost + (HYPHEN_COST if hyphen else 0.0) + (HYPHEN_COST * run if hyphen else 0.0), run_after
+
+    def _made(self, skip, position_x: float, choice: str):
+        from weasyprint.layout.inline import remove_last_whitespace
+
+        max_x = self.max_x
+        if choice == "S":
+            made = self.attempt(max_x + SHRINK_ROOM * self.em, skip, position_x)
+        elif choice.startswith("O"):
+            made = self.attempt(max_x - int(choice[1:]) * self.em, skip, position_x)
+            if made[0][1] is None:
+                return None  # the paragraph's end fits: the natural line is the one
+        else:
+            made = self.attempt(max_x, skip, position_x, hyphens=choice == "N")
+        remove_last_whitespace(self.context, made[0][0])
+        return made
+
+    def _space(self) -> float:
+        return _space_width(self.box.style, self.context)
+
+
+class _RaggedBreaks(_LatinBreaks):
+    """Ragged-right Latin text (narrow measures): lines of even length, light hyphenation."""
+
+    CHOICES = ("W", "N", "O1", "O2")
+
+    def line(self, skip, position_x: float, choice: str, run: int):
+        made = self._made(skip, position_x, choice)
+        if made is None:
+            return None
+        line = made[0][0]
+        hyphen = _hyphenated(line)
+        run_after = run + 1 if hyphen else 0
+        slack = self.max_x - _line_right(line)
+        if run_after > MAX_HYPHENS or slack < -0.01:
+            return None
+        if made[0][1] is None:
+            return made, 0.0, run_after
+        short = slack / self.em
+        return made, short * short + (RAGGED_HYPHEN_COST if hyphen else 0.0), run_after
+
+
+def _hyphenated(line) -> bool:
+    """The line ends in a hyphen: one WeasyPrint added, or a compound's own."""
+    from weasyprint.formatting_structure import boxes
+
+    texts = [leaf for leaf in _leaves(line) if isinstance(leaf, boxes.TextBox) and leaf.text.strip()]
+    if not texts:
+        return False
+    text = texts[-1].text.rstrip()
+    return len(text) > 1 and text[-1] in "-\u2010\u00ad" and text[-2].isalpha()
+
+
+def _space_width(style, context) -> float:
+    from weasyprint.text.line_break import create_layout, line_size
+
+    cache = context.__dict__.setdefault("diglot_spaces", {})
+    key = (tuple(style["font_family"]), style["font_size"], style["font_weight"], style["font_style"])
+    if key not in cache:
+        layout = create_layout("a a", style, context, max_width=None, justification_spacing=0)
+        both, _ = line_size(layout.get_first_line()[0], style)
+        layout.set_text("aa")
+        letters, _ = line_size(layout.get_first_line()[0], style)
+        layout.deactivate()
+        cache[key] = both - letters
+    return cache[key]
+
+
+def _space_cost(line, slack: float, space: float, em: float, context) -> float | None:
+    """Knuth–Plass badness of the line's word spaces once justified, tracking included (None:
+    it cannot be justified)."""
+    from weasyprint.layout.inline import add_word_spacing, count_expandable_spaces
+
+    spaces = count_expandable_spaces(line)
+    if not spaces:
+        return None if slack < -0.01 else SPACED_COST * (1 + slack / em)
+    if slack < 0:
+        each = space + slack / spaces
+        if each < MIN_SPACE * em:
+            return None
+        add_word_spacing(context, line, slack / spaces, 0)  # narrowed now: text_align will not
+        ratio = (space - each) / max(space - MIN_SPACE * em, 0.01)
+        return 100 * ratio ** 3 + 1.0
+    word, letter = _latin_split(slack, spaces, _latin_letters(line), space, line.style)
+    ratio = word / max(MAX_SPACE * em - space, 0.01)
+    tracked = TRACKING_COST * letter / (TRACKING * em)
+    return 100 * min(ratio, 1.0) ** 3 + 1.0 + tracked if ratio <= 1.001 else SPACED_COST * ratio
+
+
+def _lonely(line) -> bool:
+    """A last line of one character and its marks (题。): what the tail rule avoids."""
+    from weasyprint.formatting_structure import boxes
+
+    text = "".join(leaf.text for leaf in _leaves(line) if isinstance(leaf, boxes.TextBox))
+    return sum(map(is_cjk_letter, text)) == 1 and not any(c.isalnum() and not is_cjk(c) for c in text)
+
+
+def _stretch_cost(line, slack: float, em: float) -> float:
+    """Cheap under STRETCH_LIMIT a gap, dear above it (spaced-out lines are what clreq avoids)."""
+    _spaces, units = _opportunities(line)
+    if slack <= 0:
+        return 0.0
+    if not units:
+        return SPACED_COST
+    gap = slack / units / em / STRETCH_LIMIT
+    return gap if gap <= 1 else SPACED_COST * gap
+
+
+def _adjusts_chinese(box) -> bool:
+    from weasyprint.formatting_structure import boxes
+
+    style = box.style
+    return (isinstance(box, boxes.LineBox) and style["text_align_all"] == "justify" and bool(style["lang"])
+            and is_cjk_language(style["lang"]) and style["direction"] == "ltr"
+            and style["white_space"] in ("normal", "pre-line"))
+
+
+def _line_right(line) -> float:
+    return line.content_box_x() + line.width
+
+
+def _marks(line) -> list[_Mark]:
+    """The line's marks that may be set half width, the line-end one first, then by rank."""
+    from weasyprint.formatting_structure import boxes
+
+    texts = [leaf for leaf in _leaves(line) if isinstance(leaf, boxes.TextBox)]
+    found: list[tuple[int, _Mark]] = []
+    last = next(((id(box), len(box.text.rstrip(" ")) - 1) for box in reversed(texts) if box.text.strip(" ")), None)
+    first = next(((id(box), len(box.text) - len(box.text.lstrip(" "))) for box in texts if box.text.strip(" ")), None)
+    for position, box in enumerate(texts):
+        if _halted(box):
+            continue
+        for index, char in enumerate(box.text):
+            rank = compression_rank(char)
+            if rank is None:
+                continue
+            # clreq §3.8: the line-end mark goes first; an opening mark starting a line is set
+            # half width like it (its blank half would stand against the margin).
+            if ((id(box), index) == last and char in CLOSING + STOPS) or ((id(box), index) == first
+                                                                          and char in OPENING):
+                rank = 0
+            found.append((position, _Mark(box, index, rank)))
+    # Within a rank, from the line's end backwards: the marks nearest the break give first.
+    found.sort(key=lambda item: (item[1].rank, -item[0], -item[1].index))
+    return [mark for _position, mark in found]
+
+
+def _halted(box) -> bool:
+    settings = box.style["font_feature_settings"]
+    return (settings != "normal" and ("halt", 1) in settings) or box.style["white_space"] in ("pre", "pre-wrap")
+
+
+def _plan(line, overflow: float) -> list[_Mark] | None:
+    """Marks to set half width so that the line loses ``overflow``; None if they cannot."""
+    chosen, saved = [], 0.0
+    for mark in _marks(line):
+        if saved >= overflow:
+            break
+        chosen.append(mark)
+        saved += HALF * mark.box.style["font_size"]
+    return chosen if saved >= overflow else None
+
+
+def _compress_line_end(context, line, slack: float, em: float) -> float:
+    """The line-end mark set half width with its ink on the margin, if the stretch that costs
+    stays under the limit; otherwise its blank hangs past the margin as far as the limit allows.
+    Returns the width the line gave up."""
+    marks = [mark for mark in _marks(line) if mark.rank == 0 and mark.box.text[mark.index] in CLOSING + STOPS]
+    if not marks:
+        return 0.0
+    _spaces, units = _opportunities(line)
+    if not units:
+        return 0.0
+    budget = 0.95 * STRETCH_LIMIT * em * units - slack
+    before = _line_right(line)
+    box = marks[0].box
+    if HALF * box.style["font_size"] + _blank_after_halt(box) <= budget:
+        _halve(context, line, marks[:1])
+    elif budget > 0:
+        _hang(line, box, min(budget, _blank(context, box)))
+    return before - _line_right(line)
+
+
+def _blank(context, box) -> float:
+    """The blank after the ink of ``box``'s last glyph (a full-width mark's empty half and bearing)."""
+    from weasyprint.text.line_break import create_layout
+
+    layout = create_layout(box.text, box.style, context, max_width=None, justification_spacing=0)
+    blank = box.width - _ink_right(layout.get_first_line()[0])
+    layout.deactivate()
+    return max(blank, 0.0)
+
+
+def _blank_after_halt(box) -> float:
+    """Roughly the blank a half-width mark keeps (a quarter em for centred Taiwan stops)."""
+    return 0.27 * box.style["font_size"]
+
+
+def _hang(line, box, amount: float) -> None:
+    """Let ``amount`` of ``box``'s trailing blank stand past the margin."""
+    box.width -= amount
+    _pull_after(line, box, amount)
+
+
+def _halve(context, line, marks: list[_Mark]) -> None:
+    """Set ``marks`` half width (halt) and move what follows each on the line."""
+    from weasyprint.text.line_break import create_layout, line_size
+
+    by_box: dict[int, list[_Mark]] = {}
+    for mark in marks:
+        by_box.setdefault(id(mark.box), []).append(mark)
+    for group in by_box.values():
+        box = group[0].box
+        halves = set(getattr(box.pango_layout, "diglot_halt", ()))
+        for mark in group:
+            start = len(box.text[:mark.index].encode())
+            halves.add((start, start + len(box.text[mark.index].encode())))
+        layout = create_layout(box.text, box.style, context, max_width=None,
+                               justification_spacing=box.justification_spacing)
+        layout.diglot_halt = tuple(sorted(halves))
+        _decorate(layout, None, layout.diglot_halt)
+        first_line, _ = layout.get_first_line()
+        width, _ = line_size(first_line, box.style)
+        if any(mark.rank == 0 and box.text[mark.index] in CLOSING + STOPS for mark in group):
+            # The line-end mark's remaining blank (a Taiwan stop's right quarter, a comma's
+            # side bearing) stands past the margin, so that its ink meets it.
+            width = min(width, _ink_right(first_line))
+        layout.deactivate()
+        delta = box.width - width
+        box.width, box.pango_layout = width, layout
+        _pull_after(line, box, delta)
+
+
+def _ink_right(first_line) -> float:
+    from weasyprint.text.ffi import FROM_UNITS, ffi, pango
+
+    ink, logical = ffi.new("PangoRectangle *"), ffi.new("PangoRectangle *")
+    pango.pango_layout_line_get_extents(first_line, ink, logical)
+    return (ink.x + ink.width - logical.x) * FROM_UNITS
+
+
+def _pull_after(parent, target, delta: float) -> bool:
+    """Move everything after ``target`` on the line left by ``delta``; shrink the boxes holding it."""
+    from weasyprint.formatting_structure import boxes
+
+    found = parent is target
+    if not found and isinstance(parent, (boxes.LineBox, boxes.InlineBox)):
+        for child in parent.children:
+            if not child.is_in_normal_flow():
+                continue
+            if found:
+                child.translate(-delta, 0, ignore_floats=True)
+            elif _pull_after(child, target, delta):
+                found = True
+                parent.width -= delta
+    return found
+
+
+# --- languages in the structure tree (4.) ------------------------------------------------------
+
+def _tag_languages(original: Callable) -> Callable:
+    """_build_box_tree, with /Lang on each structure element set in another language than its parent."""
+    import pydyf
+
+    done: set[int] = set()  # elements already looked at (html and body pass their children's up)
+    outer: list[str] = []  # the language of each box being built, outermost first
+
+    def build_box_tree(box, parent, pdf, page_number, nums, annotations, tags):
+        inherited = outer[-1] if outer else _string(pdf.catalog.get("Lang"))
+        lang = (box.style["lang"] if box.element is not None else None) or inherited
+        outer.append(lang)
+        try:
+            for element in original(box, parent, pdf, page_number, nums, annotations, tags):
+                if id(element) not in done:
+                    done.add(id(element))
+                    if lang != inherited:
+                        element["Lang"] = pydyf.String(lang)
+                outer.append(lang)  # (the caller runs while this generator waits)
+                try:
+                    yield element
+                finally:
+                    outer.pop()
+        finally:
+            outer.pop()
+
+    return build_box_tree
+
+
+def _string(value) -> str:
+    if value is None:
+        return ""
+    data = getattr(value, "string", value)
+    return data.decode() if isinstance(data, bytes) else str(data)

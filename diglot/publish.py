@@ -143,8 +143,8 @@ def _clreq_filter(lang: str):
 
 
 def print_generated(lang: str) -> str:
-    """Characters the print stylesheets generate (bullets, leaders, note markers) for ``lang``."""
-    return ("●" if language(lang).cjk else "•\u2002") + ".0123456789"
+    """Characters the print stylesheets generate (bullets, leaders and their en spaces, note markers)."""
+    return ("●" if language(lang).cjk else "•") + "\u2002.0123456789"
 
 
 def _check_print_fonts(html: str, doc) -> None:

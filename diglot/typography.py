@@ -1,7 +1,8 @@
 """Print typography for Chinese and English: the type area (版心) and clreq markup.
 
-Han–Latin spacing, punctuation squeezing and unbreakable paragraph tails are spans
-that book.css styles: no character is ever inserted into the text.
+Han–Latin spacing, punctuation squeezing and footnote calls glued to their word are spans
+that book.css styles: no character is ever inserted into the text. Line adjustment (compressing
+marks, the paragraph-tail rule) happens while WeasyPrint breaks the lines (diglot.pdf).
 """
 
 from __future__ import annotations
@@ -30,6 +31,18 @@ CLOSING = "）」』》〉】〕〗〙｝］”’"
 STOPS = "，。、；：！？"
 #: Characters that may not start a line (clreq §3.1.7); tests check them.
 NO_LINE_START = "，。、；：？！）」』》"
+
+
+#: Line adjustment (clreq §3.8, w3c/clreq#255): when a line is too long, full-width marks give up
+#: their blank half in this order, after the mark at the line's end: brackets and quotes, then
+#: pause marks, then stops. (SC stops sit left, TC stops are centred: the font's halt feature
+#: knows which half is blank.)
+COMPRESSION_ORDER = (OPENING + CLOSING, "，、；：", "。？！")
+
+
+def compression_rank(char: str) -> int | None:
+    """1, 2, 3: how late a mark inside a line is compressed (COMPRESSION_ORDER); None: never."""
+    return next((rank for rank, marks in enumerate(COMPRESSION_ORDER, start=1) if char in marks), None)
 
 
 def _in(ranges: tuple[tuple[int, int], ...], char: str) -> bool:
@@ -114,9 +127,21 @@ class TypeArea:
 
     @property
     def margin_css(self) -> str:
+        """CSS margins of a right-hand (recto) page: the inner margin on the left."""
         # Side margins rounded down: a measure a hair under chars × size would drop a character.
         sides = (math.floor(self.outside * 1000) / 1000, math.floor(self.inside * 1000) / 1000)
         return f"{self.top:.3f}pt {sides[0]:.3f}pt {self.bottom:.3f}pt {sides[1]:.3f}pt"
+
+    @property
+    def verso_margin_css(self) -> str:
+        """CSS margins of a left-hand (verso) page: the inner margin on the right."""
+        sides = (math.floor(self.inside * 1000) / 1000, math.floor(self.outside * 1000) / 1000)
+        return f"{self.top:.3f}pt {sides[0]:.3f}pt {self.bottom:.3f}pt {sides[1]:.3f}pt"
+
+    @property
+    def gutter(self) -> float:
+        """How much wider the inner margin is than the outer one (binding, two-sided printing)."""
+        return self.inside - self.outside
 
     @property
     def right_edge(self) -> float:
@@ -133,8 +158,13 @@ WIDTH_SHARE, HEIGHT_SHARE = 0.68, 0.77
 TOP_SHARE = 0.44
 
 
-def type_area(paper: str = "A4") -> TypeArea:
-    """The page geometry for ``paper``; the same for every edition of a book."""
+def type_area(paper: str = "A4", gutter: float = 0.0) -> TypeArea:
+    """The page geometry for ``paper``; the same for every edition of a book.
+
+    ``gutter`` (pt; none by default) is a binding allowance for two-sided printing: the inner
+    margin grows by it at the outer margin's expense, the type area keeping its size, so that
+    on every page the text stands that much further from the spine.
+    """
     if paper not in PAPERS:
         raise ValueError(f"unknown paper {paper!r} (known: {', '.join(PAPERS)})")
     width_mm, height_mm = PAPERS[paper]
@@ -144,9 +174,21 @@ def type_area(paper: str = "A4") -> TypeArea:
     lines = int(paper_height * HEIGHT_SHARE // pitch)
     width, height = chars * size, lines * pitch
     side = (paper_width - width) / 2
+    if not 0 <= gutter < 2 * side:
+        raise ValueError(f"a binding gutter of {gutter:.1f}pt does not fit the margins of {paper}")
     top = (paper_height - height) * TOP_SHARE
     return TypeArea(paper, paper_width, paper_height, size, chars, lines, width, height,
-                    top, paper_height - height - top, side, side)
+                    top, paper_height - height - top, side + gutter / 2, side - gutter / 2)
+
+
+#: Below this many characters a line, Latin text is set ragged right with light hyphenation:
+#: justified, its word spaces would gape. A Latin character is about LATIN_CHAR em wide.
+RAGGED_BELOW, LATIN_CHAR = 45, 0.47
+
+
+def ragged_measure(width: float, size: float) -> bool:
+    """Whether Latin text ``size`` pt large, ``width`` pt wide, is set ragged right."""
+    return width / (LATIN_CHAR * size) < RAGGED_BELOW
 
 
 def body_style(lang: str, area: TypeArea) -> BodyStyle:
@@ -173,6 +215,8 @@ class _Token:
     flow: int = 0
     lang: str = ""
     verbatim: bool = False
+    classes: frozenset[str] = frozenset()
+    end: int = -1  # a start token: the index of its end token
 
 
 class _Tokenizer(HTMLParser):
@@ -182,6 +226,7 @@ class _Tokenizer(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.tokens: list[_Token] = []
         self._stack: list[tuple[str, int, str, bool]] = [("", 0, lang, False)]
+        self._starts: list[int] = [-1]  # token index of each open element's start tag
         self._flows = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -195,7 +240,9 @@ class _Tokenizer(HTMLParser):
             flow = self._flows
         lang = values.get("lang") or lang
         self._stack.append((tag, flow, lang, verbatim or tag in _VERBATIM))
-        self.tokens.append(_Token("start", self.get_starttag_text() or "", tag))
+        self._starts.append(len(self.tokens))
+        self.tokens.append(_Token("start", self.get_starttag_text() or "", tag,
+                                  classes=frozenset((values.get("class") or "").split())))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tokens.append(_Token("void", self.get_starttag_text() or "", tag))
@@ -205,7 +252,9 @@ class _Tokenizer(HTMLParser):
             return
         for depth in range(len(self._stack) - 1, 0, -1):
             if self._stack[depth][0] == tag:
+                self.tokens[self._starts[depth]].end = len(self.tokens)
                 del self._stack[depth:]
+                del self._starts[depth:]
                 break
         self.tokens.append(_Token("end", f"</{tag}>", tag))
 
@@ -265,12 +314,12 @@ class Stats:
 
     squeezed: int = 0
     gaps: int = 0  # Han–Western boundaries given a quarter-em gap
-    tails: int = 0  # paragraph ends kept together
+    calls: int = 0  # footnote calls glued to the character before them
 
     def add(self, other: "Stats") -> None:
         self.squeezed += other.squeezed
         self.gaps += other.gaps
-        self.tails += other.tails
+        self.calls += other.calls
 
 
 @dataclass
@@ -362,36 +411,6 @@ def _gap_classes(before: bool, after: bool) -> str:
     return " ".join(["latin", *(["gap-before"] if before else []), *(["gap-after"] if after else [])])
 
 
-#: How many characters (besides closing marks) a Chinese paragraph's last line keeps at least.
-TAIL = 2
-
-
-def _tail(flow: _Flow) -> list[_Span]:
-    """Keep a paragraph's last characters together: no one-character last line (题。)."""
-    text = flow.text.rstrip()
-    i = len(text)
-    while i and not (is_cjk_letter(text[i - 1]) or is_western(text[i - 1])):
-        i -= 1
-    if not i or not is_cjk_letter(text[i - 1]):
-        return []
-    units = 0
-    while i and units < TAIL:
-        char = text[i - 1]
-        if is_cjk_letter(char):
-            i -= 1
-        elif is_western(char):
-            while i and (is_western(text[i - 1]) or text[i - 1] in ".-_@/"):
-                i -= 1
-        else:
-            break
-        units += 1
-    while i and text[i - 1] in OPENING:
-        i -= 1
-    if units < TAIL or i < 4:  # short texts (headings, titles) need no tail
-        return []
-    return [_Span(i, len(text), "nobr", "nobr")]
-
-
 def _per_token(flow: _Flow, spans: list[_Span]) -> dict[int, list[_Span]]:
     """Split flow-wide spans at token boundaries; an unbreakable group is cut where markup intervenes."""
     result: dict[int, list[_Span]] = {number: [] for number in flow.tokens}
@@ -446,6 +465,71 @@ def _emit(text: str, spans: list[_Span]) -> str:
     return "".join(out)
 
 
+#: Classes of the elements that print a footnote call (render.py, bilingual.py).
+CALL_CLASSES = frozenset(("footnote", "note-call"))
+
+
+@dataclass
+class _Glue:
+    """Where a footnote call's unbreakable group opens (before the call) and closes (after it)."""
+
+    opens: dict[int, int] = field(default_factory=dict)  # text token → offset of <span class="nobr">
+    closes: dict[int, int] = field(default_factory=dict)  # text token → offset of its </span>
+    after: set[int] = field(default_factory=set)  # end tokens followed directly by the </span>
+
+
+def _glue_calls(tokens: list[_Token], per_token: dict[int, list[_Span]]) -> _Glue:
+    """A footnote call never starts a line: it is glued to the character (a Western word) before it
+    and to the marks after it that may not start a line either (²， stays with its word)."""
+    glue = _Glue()
+    for number, token in enumerate(tokens):
+        if token.kind != "start" or not token.classes & CALL_CLASSES or token.end < 0 or number == 0:
+            continue
+        before = tokens[number - 1]
+        if before.kind != "text" or before.verbatim or not before.text.rstrip() or before.text[-1].isspace():
+            continue
+        glue.opens[number - 1] = _glue_start(before.text, per_token.get(number - 1, []))
+        after = token.end + 1
+        if after < len(tokens) and tokens[after].kind == "text" and not tokens[after].verbatim:
+            glue.closes[after] = _glue_end(tokens[after].text, per_token.get(after, []))
+        else:
+            glue.after.add(token.end)
+    return glue
+
+
+def _glue_start(text: str, spans: list[_Span]) -> int:
+    start = len(text) - 1
+    if is_western(text[start]):
+        while start and not text[start - 1].isspace() and not is_cjk(text[start - 1]):
+            start -= 1
+    return _outside(spans, start, -1)
+
+
+def _glue_end(text: str, spans: list[_Span]) -> int:
+    end = 0
+    while end < len(text) and text[end] in NO_LINE_START + CLOSING + STOPS + ".,;:!?)]}":
+        end += 1
+    return _outside(spans, end, 1)
+
+
+def _outside(spans: list[_Span], offset: int, direction: int) -> int:
+    """``offset`` moved (left or right) out of every span that straddles it, so that tags nest."""
+    moved = True
+    while moved:
+        moved = False
+        for span in spans:
+            if span.start < offset < span.end:
+                offset, moved = (span.start if direction < 0 else span.end), True
+    return offset
+
+
+def _emit_split(text: str, spans: list[_Span], at: int, tag: str) -> str:
+    """``text`` with ``tag`` at offset ``at``, which no span straddles."""
+    head = [s for s in spans if s.end <= at]
+    tail = [_Span(s.start - at, s.end - at, s.kind, s.classes) for s in spans if s.start >= at]
+    return _emit(text[:at], head) + tag + _emit(text[at:], tail)
+
+
 def typeset(html: str, lang: str) -> tuple[str, Stats]:
     """Add clreq markup to the text nodes of an inline HTML fragment set in ``lang``."""
     tokens = _tokenize(html, lang)
@@ -454,16 +538,36 @@ def typeset(html: str, lang: str) -> tuple[str, Stats]:
     for flow in _flows(tokens).values():
         squeezes = _squeezes(flow)
         runs, gaps = _western_runs(flow)
-        tail = _tail(flow)
-        stats.add(Stats(len(squeezes), gaps, len(tail)))
-        per_token.update(_per_token(flow, [*squeezes, *runs, *tail]))
+        stats.add(Stats(len(squeezes), gaps))
+        per_token.update(_per_token(flow, [*squeezes, *runs]))
+    nested = {number: _nest(spans) for number, spans in per_token.items()}
+    glue = _glue_calls(tokens, nested)
+    stats.calls = len(glue.opens)
     out = []
     for number, token in enumerate(tokens):
         if token.kind == "text":
-            out.append(_emit(token.text, _nest(per_token.get(number, []))))
+            spans = nested.get(number, [])
+            if number in glue.closes:
+                text_html = _emit_split(token.text, spans, glue.closes[number], "</span>")
+                out.append(text_html if number not in glue.opens else _reopen(token.text, spans, glue, number))
+            elif number in glue.opens:
+                out.append(_emit_split(token.text, spans, glue.opens[number], '<span class="nobr">'))
+            else:
+                out.append(_emit(token.text, spans))
         else:
-            out.append(token.raw)
+            out.append(token.raw + ("</span>" if number in glue.after else ""))
     return "".join(out), stats
+
+
+def _reopen(text: str, spans: list[_Span], glue: _Glue, number: int) -> str:
+    """A text token between two calls: it closes the first group and opens the second."""
+    close, open_ = glue.closes[number], max(glue.opens[number], glue.closes[number])
+    middle = [_Span(s.start - close, s.end - close, s.kind, s.classes) for s in spans
+              if s.start >= close and s.end <= open_]
+    return (_emit(text[:close], [s for s in spans if s.end <= close]) + "</span>"
+            + _emit(text[close:open_], middle) + '<span class="nobr">'
+            + _emit(text[open_:], [_Span(s.start - open_, s.end - open_, s.kind, s.classes)
+                                   for s in spans if s.start >= open_]))
 
 
 # --- code in print -------------------------------------------------------------------------

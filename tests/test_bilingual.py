@@ -473,6 +473,35 @@ def test_pdf_ua_structure_has_one_heading_per_section(built):
     assert any("总体信息" in t and "Overarching Messages" in t for t in outline), outline
 
 
+def _struct_languages(path: Path) -> list[tuple[str, str, str]]:
+    """(structure type, its language, its parent's language) of every element whose /Lang is its own."""
+    import pikepdf
+
+    found = []
+    with pikepdf.open(path) as pdf:
+        def walk(element, inherited: str) -> None:
+            lang = str(element.get("/Lang", inherited))
+            if "/Lang" in element:
+                found.append((str(element.S), lang, inherited))
+            kids = element.get("/K")
+            for kid in (kids if isinstance(kids, pikepdf.Array) else [kids]):
+                if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/StructElem":
+                    walk(kid, lang)
+
+        walk(pdf.Root.StructTreeRoot.K[0], str(pdf.Root.Lang))
+    return found
+
+
+def test_pdf_structure_tags_each_language(built, fallback_built):
+    """PDF/UA: the English half of every pair, and a fallback's Chinese inside it, carry their own
+    /Lang (a screen reader switches voice); an element never repeats its parent's language."""
+    for pdf, expected in ((built["zh-Hans", "pdf"], set()), (fallback_built["zh-Hans", "pdf"], {"zh-Hans"})):
+        tagged = _struct_languages(pdf)
+        assert sum(1 for kind, lang, _ in tagged if kind == "/P" and lang == "en") >= 25, tagged[:5]
+        assert all(lang != parent for _, lang, parent in tagged)
+        assert {lang for _, lang, parent in tagged if parent == "en"} == expected
+
+
 def test_print_shop_variant_has_bleed(project, tmp_path):
     from pdfminer.pdfdocument import PDFDocument
     from pdfminer.pdfpage import PDFPage
@@ -486,10 +515,11 @@ def test_print_shop_variant_has_bleed(project, tmp_path):
     path.write_bytes(render_bilingual("print.pdf", zh, en, config, BuildOptions(), Output(path, "zh-Hans", "pdf")))
     with path.open("rb") as handle:
         page = next(PDFPage.create_pages(PDFDocument(PDFParser(handle))))
-        trim, media = (resolve1(page.attrs[name]) for name in ("TrimBox", "MediaBox"))
+        trim, bleed_box, media = (resolve1(page.attrs[name]) for name in ("TrimBox", "BleedBox", "MediaBox"))
     bleed = 3 * 72 / 25.4
     assert float(trim[2]) - float(trim[0]) == pytest.approx(595.28, abs=0.5)
-    assert float(trim[0]) - float(media[0]) == pytest.approx(bleed, abs=0.5)
+    assert float(trim[0]) - float(bleed_box[0]) == pytest.approx(bleed, abs=0.5)
+    assert float(media[0]) < float(bleed_box[0]), "a slug beyond the bleed, for the marks"
 
 
 # --- the EPUB ----------------------------------------------------------------------------------------

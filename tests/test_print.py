@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from diglot.typography import NO_LINE_START, is_cjk_letter, type_area
+from diglot.typography import CLOSING, NO_LINE_START, STOPS, is_cjk_letter, type_area
 
 pdfplumber = pytest.importorskip("pdfplumber")
 
@@ -65,6 +65,14 @@ class Line:
     size: float
     text: str = ""
     last: bool = False  # the last line of its paragraph
+    end: dict = field(default_factory=dict)  # the last character
+
+    def flush(self, edge: float) -> bool:
+        """Ends on the edge: its last character does, or is a line-end mark set half width (or
+        hanging its blank half) whose full-width box straddles the edge."""
+        if abs(edge - self.x1) <= FLUSH_TOLERANCE:
+            return True
+        return self.text[-1:] in CLOSING + STOPS and self.end.get("x0", edge) < edge < self.x1
 
 
 @dataclass
@@ -108,8 +116,9 @@ def _lines(chars: list[dict], page: int) -> list[Line]:
             line = lines[-1]
             line.x0, line.x1 = min(line.x0, char["x0"]), max(line.x1, char["x1"])
             line.text += char["text"]
+            line.end = char
         else:
-            lines.append(Line(page, char["top"], char["x0"], char["x1"], char["size"], char["text"]))
+            lines.append(Line(page, char["top"], char["x0"], char["x1"], char["size"], char["text"], end=char))
     for char in (c for c in chars if c["size"] <= 0.8 * body):
         middle = (char["top"] + char["bottom"]) / 2
         for line in lines:
@@ -162,13 +171,13 @@ def _ends_paragraph(fragment: Fragment, following: tuple[str, Fragment | None], 
     if is_cjk_letter(first.text[:1]):
         return first.x0 - area.inside > 0.5 * first.size  # clreq: a paragraph starts indented
     # English paragraphs are not indented: a justified (flush) line did not end its paragraph.
-    return area.right_edge - fragment.lines[-1].x1 > FLUSH_TOLERANCE
+    return not fragment.lines[-1].flush(area.right_edge)
 
 
 def flush_share(path: Path) -> tuple[float, int, int, list[Line]]:
     edge = type_area("A4").right_edge
     candidates = [line for line in paragraph_lines(path) if not line.last]
-    ragged = [line for line in candidates if abs(edge - line.x1) > FLUSH_TOLERANCE]
+    ragged = [line for line in candidates if not line.flush(edge)]
     flush = len(candidates) - len(ragged)
     return (flush / len(candidates) if candidates else 1.0), flush, len(candidates), ragged
 
@@ -206,10 +215,36 @@ def test_type_area_is_whole_characters():
 def test_chinese_body_lines_hold_whole_characters(print_build):
     """Full lines of pure Han text fill the measure: the right edge lies on the character grid."""
     area = type_area("A4")
-    lines = [line for line in paragraph_lines(pdf_of(print_build, "zh-Hans")) if not line.last]
+    lines = [line for line in paragraph_lines(pdf_of(print_build, "zh-Hans"))
+             if not line.last and is_cjk_letter(line.text[-1])]
     widest = max(line.x1 for line in lines)
     assert widest == pytest.approx(area.right_edge, abs=FLUSH_TOLERANCE)
     assert area.width / area.grid_size == area.chars
+
+
+def _ink_right(char: dict, family: str) -> float:
+    """Where the ink of a PDF character ends, from its glyph's outline in the system font."""
+    from fontTools.pens.boundsPen import BoundsPen
+    from fontTools.ttLib import TTFont
+
+    path, index = run("fc-match", "-f", "%{file}\t%{index}", family).split("\t")
+    font = TTFont(path, fontNumber=int(index), lazy=True)
+    glyphs = font.getGlyphSet()
+    pen = BoundsPen(glyphs)
+    glyphs[font.getBestCmap()[ord(char["text"])]].draw(pen)
+    return char["x0"] + pen.bounds[2] / font["head"].unitsPerEm * char["size"]
+
+
+@pytest.mark.parametrize("lang", CHINESE)
+def test_line_end_marks_meet_the_margin(print_build, lang):
+    """clreq: a comma or stop that ends a justified line is set half width, its ink on the margin
+    (an SC mark's blank half goes; a centred TC mark's remaining quarter stands past the margin)."""
+    edge = type_area("A4").right_edge
+    family = {"zh-Hans": "Noto Serif CJK SC", "zh-Hant": "Noto Serif CJK TC"}[lang]
+    ends = [line for line in paragraph_lines(pdf_of(print_build, lang)) if not line.last and line.text[-1] in "，。、；："]
+    gaps = [edge - _ink_right(line.end, family) for line in ends]
+    print(f"\n{lang}: ink of {len(ends)} line-end marks, pt inside the margin: {', '.join(f'{g:.1f}' for g in gaps)}")
+    assert ends and all(-0.5 <= gap <= 1.0 for gap in gaps)
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -327,19 +362,18 @@ def test_squeezed_punctuation_is_half_width(print_build):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_print_shop_variant(print_build, lang):
-    """output/<lang>/<slug>.print.pdf: TrimBox = A4, 3 mm bleed on each side, crop marks in the bleed at
-    the trim lines, and the reading PDF's pages unchanged: same page count, same text on each page."""
+    """output/<lang>/<slug>.print.pdf: TrimBox = A4, BleedBox 3 mm beyond it, MediaBox a slug beyond
+    that; crop marks continue the trim lines in the slug and leave the bleed clear; and the reading
+    PDF's pages unchanged: same page count, same text on each page."""
     reading, shop = pdf_of(print_build, lang), pdf_of(print_build, lang, "print.pdf")
     boxes = _page_boxes(shop)
     trim, bleed, media = boxes["TrimBox"], boxes["BleedBox"], boxes["MediaBox"]
     assert trim[2] - trim[0] == pytest.approx(595.28, abs=0.5)
     assert trim[3] - trim[1] == pytest.approx(841.89, abs=0.5)
     bleed_pt = 3 * 72 / 25.4
-    for box in (bleed, media):
-        assert trim[0] - box[0] == pytest.approx(bleed_pt, abs=0.5)
-        assert box[2] - trim[2] == pytest.approx(bleed_pt, abs=0.5)
-        assert trim[1] - box[1] == pytest.approx(bleed_pt, abs=0.5)
-        assert box[3] - trim[3] == pytest.approx(bleed_pt, abs=0.5)
+    for near, far, distance in ((trim, bleed, bleed_pt), (bleed, media, 10 * 72 / 25.4)):
+        assert [near[0] - far[0], near[1] - far[1], far[2] - near[2], far[3] - near[3]] == pytest.approx(
+            [distance] * 4, abs=0.1)
 
     pages = int(re.search(r"Pages:\s+(\d+)", run("pdfinfo", str(shop))).group(1))
     assert pages == int(re.search(r"Pages:\s+(\d+)", run("pdfinfo", str(reading))).group(1))
@@ -349,19 +383,50 @@ def test_print_shop_variant(print_build, lang):
 
     with pdfplumber.open(shop) as pdf:
         for page in pdf.pages:
-            # In PDF coordinates: pdfplumber gives x as is and y shifted by the MediaBox's negative origin.
-            segments = [(line["x0"], line["y0"] - page.bbox[1], line["x1"], line["y1"] - page.bbox[1])
-                        for line in page.lines]
-            marks = [seg for seg in segments if not (trim[0] - 0.1 <= min(seg[0], seg[2]) <= max(seg[0], seg[2])
-                                                     <= trim[2] + 0.1 and trim[1] - 0.1 <= min(seg[1], seg[3])
-                                                     <= max(seg[1], seg[3]) <= trim[3] + 0.1)]
-            assert len(marks) == 8, f"page {page.page_number}: {len(marks)} lines in the bleed, 8 crop marks expected"
-            for ax, ay, bx, by in marks:  # each continues a trim line outside the page, within the bleed
+            marks = _marks_outside(page, trim)
+            assert len(marks) == 8, f"page {page.page_number}: {len(marks)} lines beyond the trim, 8 crop marks expected"
+            for ax, ay, bx, by in marks:  # each continues a trim line, in the slug
                 vertical = ax == pytest.approx(bx) and any(ax == pytest.approx(x, abs=0.1) for x in trim[::2])
                 horizontal = ay == pytest.approx(by) and any(ay == pytest.approx(y, abs=0.1) for y in trim[1::2])
                 assert vertical or horizontal, (ax, ay, bx, by)
                 assert all(media[0] - 0.1 <= x <= media[2] + 0.1 for x in (ax, bx))
                 assert all(media[1] - 0.1 <= y <= media[3] + 0.1 for y in (ay, by))
+                outside_bleed = (min(ax, bx) >= bleed[2] - 0.1 or max(ax, bx) <= bleed[0] + 0.1
+                                 or min(ay, by) >= bleed[3] - 0.1 or max(ay, by) <= bleed[1] + 0.1)
+                assert outside_bleed, f"a crop mark in the bleed: {(ax, ay, bx, by)}"
+
+
+def _marks_outside(page, trim: list[float]) -> list[tuple[float, float, float, float]]:
+    """Lines drawn beyond the trim, in PDF coordinates (pdfplumber shifts y by the MediaBox's origin)."""
+    segments = [(line["x0"], line["y0"] - page.bbox[1], line["x1"], line["y1"] - page.bbox[1]) for line in page.lines]
+    return [seg for seg in segments if not (trim[0] - 0.1 <= min(seg[0], seg[2]) <= max(seg[0], seg[2]) <= trim[2] + 0.1
+                                            and trim[1] - 0.1 <= min(seg[1], seg[3]) <= max(seg[1], seg[3])
+                                            <= trim[3] + 0.1)]
+
+
+def test_print_shop_registration_targets_and_grey_bar_on_request(print_build, tmp_path):
+    """Optional slug marks: registration targets in the /All separation, a grey step bar; all in the
+    slug, none in the bleed or on the page."""
+    import pikepdf
+
+    from diglot.printshop import Marks, print_shop_pdf
+
+    shop = tmp_path / "marks.pdf"
+    shop.write_bytes(print_shop_pdf(pdf_of(print_build, "zh-Hans").read_bytes(), marks=Marks(True, True)))
+    with pikepdf.open(shop) as pdf:
+        page = pdf.pages[0]
+        spaces = [page.Resources.ColorSpace[name] for name in page.Resources.ColorSpace.keys()]
+        assert any(str(space[0]) == "/Separation" and str(space[1]) == "/All" for space in spaces)
+    boxes = _page_boxes(shop)
+    bleed, trim = boxes["BleedBox"], boxes["TrimBox"]
+    with pdfplumber.open(shop) as pdf:
+        page = pdf.pages[0]
+        # In PDF coordinates (pdfplumber shifts y by the MediaBox's origin); the page's own rules aside.
+        shapes = [(c["x0"], c["y0"] - page.bbox[1], c["x1"], c["y1"] - page.bbox[1]) for c in page.curves + page.rects]
+        slug = [s for s in shapes if s[2] <= trim[0] or s[0] >= trim[2] or s[3] <= trim[1] or s[1] >= trim[3]]
+        assert len(page.curves) == 4 and len(slug) == 4 + 5, "four targets, five grey steps"
+        for x0, y0, x1, y1 in slug:
+            assert x1 <= bleed[0] or x0 >= bleed[2] or y1 <= bleed[1] or y0 >= bleed[3], (x0, y0, x1, y1)
 
 
 def test_print_shop_marks_are_artifacts_outside_the_structure(print_build):
@@ -437,12 +502,61 @@ def test_typeset_marks_what_clreq_asks():
     assert typeset(SAMPLES[-1][0], "en")[0] == SAMPLES[-1][0]
 
 
-def test_paragraph_tail_is_kept_together():
+def test_footnote_call_is_glued_to_the_word_before_and_the_mark_after():
     from diglot.typography import typeset
 
-    out, stats = typeset("隐私保护对于公民社会的运作和有意义地参与公共生活至关重要。", "zh-Hans")
-    assert out.endswith('<span class="nobr">重要。</span>') and stats.tails == 1
-    assert typeset("物联网", "zh-Hans")[1].tails == 0  # a short heading needs none
+    out, stats = typeset(SAMPLES[4][0], "zh-Hans")
+    assert '<span class="nobr">诺<span class="footnote">' in out and "</span></span>，</span>都" in out
+    assert stats.calls == 1
+    out, _ = typeset('the Internet<span class="note-call">2</span> all', "en")
+    assert out == 'the <span class="nobr">Internet<span class="note-call">2</span></span> all'
+    out, _ = typeset('（BPO）<span class="footnote">x</span>）。后', "zh-Hans")
+    assert _text(out) == "（BPO）x）。后" and out.count("<span") == out.count("</span>")
+    assert '<span class="footnote">x</span><span class="squeeze">）</span>。</span>' in out
+
+
+def _set_paragraph(text: str, chars: int) -> list[list[dict]]:
+    """``text`` set as one justified zh-Hans paragraph ``chars`` characters wide: its lines' characters."""
+    import io
+
+    from diglot.pdf import write_pdf
+    from diglot.typography import typeset
+
+    html = (f'<html lang="zh-Hans"><head><title>t</title></head><body class="lang-zh-Hans"><main>'
+            f'<p style="width: {chars * 10.5}pt; font-size: 10.5pt; text-indent: 0">{typeset(text, "zh-Hans")[0]}</p>'
+            f'</main></body></html>')
+    data, _ = write_pdf(html, [REPO / "templates" / "print" / "book.css"], REPO, [REPO / "templates"], variant=None)
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        rows: dict[int, list[dict]] = {}
+        for char in pdf.pages[0].chars:
+            rows.setdefault(round(char["top"]), []).append(char)
+    return [sorted(rows[top], key=lambda c: c["x0"]) for top in sorted(rows)]
+
+
+HAN = "网络安全和隐私往往是相互交织和相互依存的它们会影响人们对数字空间的信任并可能限制其增长"
+
+
+def test_a_line_takes_in_a_character_by_compressing_its_marks():
+    """clreq line adjustment: 字， would not fit; the line-end comma and then a pause mark inside the
+    line are set half width, so that the line keeps it rather than being spaced out."""
+    text = HAN[:9] + "、" + HAN[9:18] + "字，" + HAN[18:30] + "。"
+    lines = _set_paragraph(text, 20)
+    first = "".join(c["text"] for c in lines[0])
+    assert first == HAN[:9] + "、" + HAN[9:18] + "字，", first
+    pause = next(i for i, c in enumerate(lines[0]) if c["text"] == "、")
+    assert (lines[0][pause + 1]["x0"] - lines[0][pause]["x0"]) / 10.5 == pytest.approx(0.5, abs=0.02)
+    gaps = [b["x0"] - a["x1"] for a, b in zip(lines[0][:8], lines[0][1:9])]
+    assert max(gaps) < 0.03 * 10.5, "the line is compressed, not spaced out"
+
+
+def test_a_one_character_last_line_gets_a_second_when_the_line_above_can_give_it():
+    """The tail rule: 题。 alone on a last line takes a character from the line above when that
+    line then stretches little (a wide measure); on a narrow one the short line stays."""
+    wide = _set_paragraph(HAN[:38] + "题。", 38)
+    assert len(wide) == 2 and "".join(c["text"] for c in wide[1]) == HAN[37] + "题。"
+    narrow = _set_paragraph(HAN[:20] + "题。", 20)
+    assert "".join(c["text"] for c in narrow[-1]) == "题。"
+    assert len(narrow[0]) == 20
 
 
 def test_weasyprint_version_is_pinned():
@@ -510,3 +624,226 @@ def test_pdf_a_3b_is_selectable_and_pdf_ua_1_is_the_default(project_copy):
     assert code == 0, err
     archival = xmp(pdf)
     assert 'pdfaid:part="3"' in archival and 'pdfaid:conformance="B"' in archival
+
+
+# --- smaller PDFs: fonts cut to the glyphs shown (diglot.pdffonts) ------------------------------
+
+@pytest.fixture(scope="module")
+def unshrunk_and_shrunk(tmp_path_factory) -> tuple[Path, Path]:
+    """The zh-Hant–en bilingual PDF (CFF CJK faces, TrueType Latin ones) as WeasyPrint wrote it,
+    and as Diglot publishes it, its fonts cut down."""
+    from conftest import copy_project
+
+    import diglot.pdf
+    from diglot.bilingual import render_bilingual
+    from diglot.builder import BuildOptions, Output
+    from diglot.workers import load_edition as _load_edition
+    from diglot.config import load_config
+    from diglot.pdffonts import shrink_fonts
+
+    root = copy_project(tmp_path_factory.mktemp("fonts") / "project")
+    config = load_config(root)
+    zh, en = _load_edition(config, SLUG, "zh-Hant"), _load_edition(config, SLUG, "en")
+    keep = diglot.pdf.shrink_fonts
+    diglot.pdf.shrink_fonts = lambda data: data  # WeasyPrint's own output, for comparison
+    try:
+        data = render_bilingual("pdf", zh, en, config, BuildOptions(), Output(root / "x.pdf", "zh-Hant", "pdf"))
+    finally:
+        diglot.pdf.shrink_fonts = keep
+    unshrunk, shrunk = root / "unshrunk.pdf", root / "shrunk.pdf"
+    unshrunk.write_bytes(data)
+    shrunk.write_bytes(shrink_fonts(data))
+    return unshrunk, shrunk
+
+
+def test_shrunk_fonts_keep_every_page_pixel_for_pixel(unshrunk_and_shrunk, tmp_path):
+    """pdftoppm at 100 dpi (without anti-aliasing, whose rounding differs between font formats):
+    every page of the shrunk PDF is the same image as WeasyPrint's."""
+    unshrunk, shrunk = unshrunk_and_shrunk
+    images = {}
+    for pdf in unshrunk_and_shrunk:
+        run("pdftoppm", "-r", "100", "-gray", "-aa", "no", "-aaVector", "no", str(pdf), str(tmp_path / pdf.stem))
+        images[pdf] = sorted(tmp_path.glob(f"{pdf.stem}-*.pgm"))
+    assert len(images[shrunk]) == len(images[unshrunk]) > 2
+    for before, after in zip(images[unshrunk], images[shrunk]):
+        assert before.read_bytes() == after.read_bytes(), f"{after.name} differs from {before.name}"
+    print(f"\nfonts shrunk: {unshrunk.stat().st_size // 1024} KB -> {shrunk.stat().st_size // 1024} KB, "
+          f"{len(images[shrunk])} pages identical")
+    assert shrunk.stat().st_size < 0.5 * unshrunk.stat().st_size
+
+
+def test_shrunk_fonts_keep_the_text_and_the_font_list(unshrunk_and_shrunk):
+    unshrunk, shrunk = unshrunk_and_shrunk
+    assert run("pdftotext", str(shrunk), "-") == run("pdftotext", str(unshrunk), "-")
+    assert "網際網路" in run("pdftotext", str(shrunk), "-")  # ToUnicode maps the kept glyphs' codes
+
+    def fonts(pdf: Path) -> list[tuple[str, ...]]:
+        rows = [line.split() for line in run("pdffonts", str(pdf)).splitlines()[2:]]
+        return sorted((row[0], *row[-5:-2]) for row in rows)
+
+    assert [row[0] for row in fonts(shrunk)] == [row[0] for row in fonts(unshrunk)]
+    assert all(row[1:] == ("yes", "yes", "yes") for row in fonts(shrunk)), "embedded, subset, with ToUnicode"
+    report = run("pdffonts", str(shrunk))
+    assert report.count("CID Type 0C ") == 3 and "(OT)" not in report  # bare CID-keyed CFF for the CJK faces
+
+
+def test_shrunk_fonts_leave_tags_and_metadata_alone(unshrunk_and_shrunk):
+    import pikepdf
+
+    unshrunk, shrunk = unshrunk_and_shrunk
+    with pikepdf.open(unshrunk) as before, pikepdf.open(shrunk) as after:
+        assert after.Root.Lang == before.Root.Lang and after.Root.MarkInfo.Marked
+        assert after.Root.Metadata.read_bytes() == before.Root.Metadata.read_bytes()
+        assert len(after.Root.StructTreeRoot.ParentTree.Nums) == len(before.Root.StructTreeRoot.ParentTree.Nums)
+        for page_before, page_after in zip(before.pages, after.pages):
+            assert page_after.Contents.read_bytes() == page_before.Contents.read_bytes()
+
+
+# --- lines of columns, A4 and A5: word spaces, hyphens, calls, running heads ----------------------
+
+def column_lines(path: Path, columns: list[tuple[float, float]], top: float, bottom: float) -> list[list[dict]]:
+    """Body lines (characters left to right) of each column, page after page from page 3; a small
+    raised number (a note call) belongs to the line it is raised in."""
+    found: list[list[dict]] = []
+    with pdfplumber.open(path) as pdf:
+        for page in pdf.pages[2:]:
+            chars = [c for c in page.chars if c["text"].strip() and top <= c["top"] and c["bottom"] <= bottom]
+            body = max((c["size"] for c in chars), default=0)
+            for x0, x1 in columns:
+                rows: dict[int, list[dict]] = {}
+                for char in (c for c in chars if x0 - 3 <= (c["x0"] + c["x1"]) / 2 <= x1 + 3):
+                    baseline = page.height - char["matrix"][5]
+                    if char["size"] < 0.75 * body and char["text"].isdigit():  # a call: join its line
+                        baseline += 0.3 * body
+                    rows.setdefault(round(baseline / 4), []).append(char)
+                found.extend(sorted(row, key=lambda c: c["x0"]) for _, row in sorted(rows.items()))
+    return [row for row in found if max(c["size"] for c in row) > 9.5]  # not footnotes
+
+
+def word_spaces(row: list[dict]) -> list[float]:
+    """Spaces between the words of a line, in em (not the one after a list bullet)."""
+    size = max(c["size"] for c in row)
+    row = row[1:] if row[0]["text"] in "•●" else row
+    return [(b["x0"] - a["x1"]) / size for a, b in zip(row, row[1:]) if b["x0"] - a["x1"] > 0.12 * size]
+
+
+def hyphen_runs(rows: list[list[dict]]) -> int:
+    longest = run_length = 0
+    for row in rows:
+        text = "".join(c["text"] for c in row)
+        run_length = run_length + 1 if len(text) > 1 and text[-1] in "-\u2010" and text[-2].isalpha() else 0
+        longest = max(longest, run_length)
+    return longest
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-Hans-en"])
+def test_english_justified_with_even_spaces_and_few_hyphens(print_build, lang):
+    """A4: word spaces of justified lines stay under half an em but for one line in fifty (long
+    words leave no other break); never three hyphens in a row."""
+    from diglot.bilingual import columns
+
+    if lang == "en":
+        area = type_area("A4")
+        cols, path = [(area.inside, area.right_edge)], pdf_of(print_build, "en")
+    else:
+        geometry = columns("A4")
+        area = geometry.area
+        left = area.inside + geometry.a_width + geometry.gutter
+        cols, path = [(left, area.inside + area.width)], print_build / "bilingual" / f"{SLUG}.zh-Hans-en.pdf"
+    rows = column_lines(path, cols, area.top, area.top + area.height)
+    justified = [row for row in rows if abs(cols[0][1] - row[-1]["x1"]) <= 1 and len(word_spaces(row)) > 2]
+    loose = [row for row in justified if max(word_spaces(row)) > 0.6]
+    spaces = sorted(space for row in justified for space in word_spaces(row))
+    print(f"\n{lang}: {len(loose)} of {len(justified)} justified lines with a word space over 0.6 em; "
+          f"95 % of the spaces under {spaces[int(0.95 * len(spaces))]:.2f} em; "
+          f"{hyphen_runs(rows)} hyphenated lines in a row at most")
+    assert justified and len(loose) <= 0.02 * len(justified)
+    assert spaces[int(0.95 * len(spaces))] <= 0.5
+    assert hyphen_runs(rows) <= 2
+
+
+@pytest.fixture(scope="module")
+def a5_build(tmp_path_factory) -> Path:
+    """output/ of a copy of the project built with ``--format pdf --paper A5``."""
+    from conftest import copy_project
+
+    from diglot.cli import main
+
+    root = copy_project(tmp_path_factory.mktemp("a5") / "project")
+    assert main(["-C", str(root), "-q", "build", "--format", "pdf", "--paper", "A5"]) == 0
+    return root / "output"
+
+
+A5_PDFS = ["zh-Hans", "zh-Hant", "en", "zh-Hans-en", "zh-Hant-en"]
+
+
+def _a5(output: Path, kind: str) -> tuple[Path, list[tuple[float, float]], object]:
+    from diglot.bilingual import columns
+
+    if kind.endswith("-en"):
+        geometry = columns("A5")
+        area = geometry.area
+        zh = (area.inside, area.inside + geometry.a_width)
+        return output / "bilingual" / f"{SLUG}.{kind}.pdf", [zh, (zh[1] + geometry.gutter, area.inside + area.width)], area
+    area = type_area("A5")
+    return output / kind / f"{SLUG}.pdf", [(area.inside, area.right_edge)], area
+
+
+@pytest.mark.parametrize("kind", A5_PDFS)
+def test_a5_no_line_starts_with_a_note_call_or_a_closing_mark(a5_build, kind):
+    path, cols, area = _a5(a5_build, kind)
+    for column in cols:
+        for row in column_lines(path, [column], area.top, area.top + area.height):
+            first = row[0]
+            assert not (first["text"].isdigit() and first["size"] < 8), f"a note call starts a line: {row[:6]}"
+            assert first["text"] not in NO_LINE_START, "".join(c["text"] for c in row)
+
+
+@pytest.mark.parametrize("kind", A5_PDFS)
+def test_a5_running_heads_are_one_line_each(a5_build, kind):
+    path, _cols, area = _a5(a5_build, kind)
+    with pdfplumber.open(path) as pdf:
+        for page in pdf.pages[2:]:
+            head = [c for c in page.chars if c["bottom"] < area.top]
+            baselines = {round(page.height - c["matrix"][5]) for c in head}
+            assert len(baselines) == 1, f"page {page.page_number}: the running head wraps"
+            assert "\u2010" not in "".join(c["text"] for c in head)
+
+
+def test_a5_bilingual_english_column_is_ragged_right_with_few_hyphens(a5_build):
+    """Narrow (about 40 characters): natural word spaces, a ragged edge, hyphens at most 2 in a row."""
+    path, cols, area = _a5(a5_build, "zh-Hans-en")
+    rows = column_lines(path, [cols[1]], area.top, area.top + area.height)
+    spaces = [space for row in rows for space in word_spaces(row)]
+    short = [row for row in rows if cols[1][1] - row[-1]["x1"] > 10]
+    hyphenated = [row for row in rows if row[-1]["text"] in "-\u2010"]
+    print(f"\nA5 English column: {len(rows)} lines, {len(short)} end short of the edge, widest space "
+          f"{max(spaces):.2f} em, {len(hyphenated)} hyphenated, {hyphen_runs(rows)} in a row at most")
+    assert max(spaces) < 0.35 and len(short) > 0.3 * len(rows)
+    assert len(hyphenated) < 0.2 * len(rows) and hyphen_runs(rows) <= 2
+
+
+def test_binding_gutter_widens_the_inner_margin_of_each_page(tmp_path):
+    """type_area(gutter=…): right-hand pages start further right, left-hand pages end further left,
+    the type area keeping its width; no gutter by default."""
+    import io
+
+    from diglot.pdf import write_pdf
+    from diglot.render import make_environment
+    from diglot.typography import CHINESE_BODY, MM
+
+    assert type_area("A4").gutter == 0
+    area = type_area("A4", gutter=10 * MM)
+    assert area.inside - area.outside == pytest.approx(10 * MM) and area.width == type_area("A4").width
+    page_css = make_environment(REPO / "templates").get_template("print/page.css.j2").render(area=area,
+                                                                                            body=CHINESE_BODY)
+    text = "网络安全和隐私往往是相互交织和相互依存的。" * 150
+    html = (f'<html lang="zh-Hans"><head><title>t</title></head><body class="lang-zh-Hans"><main>'
+            f'<p>{text}</p><p>{text}</p></main></body></html>')
+    data, _ = write_pdf(html, [REPO / "templates" / "print" / "book.css"], REPO, [REPO / "templates"],
+                        variant=None, css_strings=(page_css,))
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        lefts = [min(c["x0"] for c in page.chars if c["size"] > 10) for page in pdf.pages[:2]]
+        rights = [max(c["x1"] for c in page.chars if c["size"] > 10) for page in pdf.pages[:2]]
+    assert lefts[0] == pytest.approx(area.inside, abs=0.5) and lefts[1] == pytest.approx(area.outside, abs=0.5)
+    assert rights[0] - lefts[0] == pytest.approx(rights[1] - lefts[1], abs=1)

@@ -1,0 +1,231 @@
+"""Smaller PDFs: each embedded font cut down, after rendering, to the glyphs its pages show.
+
+WeasyPrint 70 subsets fonts keeping their glyph ids (HarfBuzz retain-gids), so a Noto CJK
+subset of 600 glyphs still carries 63,000 glyph slots, each with metrics (hmtx, vmtx) and an
+empty charstring: most of a Chinese PDF's bytes. Here (fontTools, pikepdf) every CID font is
+rewritten so that its program holds only the glyphs shown, and the codes in the content streams
+stay as they are: a CFF font becomes a bare CID-keyed CFF (FontFile3 /CIDFontType0C) whose
+charset gives each kept glyph its old id as its CID; a TrueType font gets compact glyph ids and a
+CIDToGIDMap from the old ids. Pages, text, ToUnicode maps, structure tree and metadata are
+untouched; the widths (W) keep their values, written with a default width (DW).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections import Counter
+
+log = logging.getLogger("diglot.pdffonts")
+
+_SHOW_TEXT = frozenset(("Tj", "'", '"', "TJ"))
+
+
+def shrink_fonts(data: bytes) -> bytes:
+    """``data`` (a PDF) with each Identity-H CID font cut to the glyphs it shows; same pages, same text."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        shrunk = 0
+        for objgen, codes in used_codes(pdf).items():
+            shrunk += _shrink_font(pdf, pdf.get_object(objgen), codes)
+        if not shrunk:
+            return data
+        out = io.BytesIO()
+        # deterministic_id: the same rendering always gives the same bytes (reproducible builds);
+        # the XMP packet is kept byte for byte (pikepdf would otherwise rewrite it).
+        pdf.save(out, deterministic_id=True, compress_streams=True, fix_metadata_version=False,
+                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    # Latin-only PDFs have little to gain and the rewrite has a small overhead: keep the smaller.
+    return out.getvalue() if out.tell() < len(data) else data
+
+
+def used_codes(pdf) -> dict[tuple[int, int], set[int]]:
+    """Font object → the 2-byte codes its text-showing operators show, on every page and form."""
+    used: dict[tuple[int, int], set[int]] = {}
+    for page in pdf.pages:
+        _scan(page, page.obj.get("/Resources"), used, set())
+    return used
+
+
+def _scan(owner, resources, used: dict, seen: set) -> None:
+    import pikepdf
+
+    fonts = resources.get("/Font", {}) if resources is not None else {}
+    forms = resources.get("/XObject", {}) if resources is not None else {}
+    current, saved = None, []
+    for operands, operator in pikepdf.parse_content_stream(owner):
+        name = str(operator)
+        if name == "Tf":
+            current = fonts.get(str(operands[0]))
+        elif name == "q":
+            saved.append(current)
+        elif name == "Q" and saved:
+            current = saved.pop()
+        elif name in _SHOW_TEXT and current is not None and _is_identity_cid(current):
+            strings = operands[0] if name == "TJ" else [operands[-1]]
+            codes = used.setdefault(current.objgen, set())
+            for string in strings:
+                if isinstance(string, pikepdf.String):
+                    raw = bytes(string)
+                    codes.update(int.from_bytes(raw[i:i + 2], "big") for i in range(0, len(raw) - 1, 2))
+        elif name == "Do":
+            form = forms.get(str(operands[0]))
+            if form is not None and form.get("/Subtype") == "/Form" and form.objgen not in seen:
+                seen.add(form.objgen)
+                _scan(form, form.get("/Resources", resources), used, seen)
+
+
+def _is_identity_cid(font) -> bool:
+    """A Type0 font whose codes are CIDs (Identity-H); WeasyPrint's own CMap (glyphs it could not
+    find) maps codes elsewhere, and such a font is left as it is."""
+    return font.get("/Subtype") == "/Type0" and font.get("/Encoding") == "/Identity-H" and "/DescendantFonts" in font
+
+
+def _shrink_font(pdf, font, codes: set[int]) -> bool:
+    cid_font = font.DescendantFonts[0]
+    descriptor = cid_font.get("/FontDescriptor")
+    if descriptor is None:
+        return False
+    # Glyphs WeasyPrint measured are shown somewhere, perhaps where the scan does not look.
+    keep = sorted(codes | _width_cids(cid_font) | {0})
+    if "/FontFile3" in descriptor and descriptor.FontFile3.get("/Subtype") == "/OpenType":
+        program = _cff_program(descriptor.FontFile3.read_bytes(), keep)
+        if program is None:
+            return False
+        descriptor.FontFile3 = _stream(pdf, program, Subtype="/CIDFontType0C")
+        if "/CIDToGIDMap" in cid_font:  # meaningful for TrueType CIDFonts only
+            del cid_font["/CIDToGIDMap"]
+    elif "/FontFile2" in descriptor:
+        program = _truetype_program(descriptor.FontFile2.read_bytes(), keep)
+        if program is None:
+            return False
+        descriptor.FontFile2 = _stream(pdf, program, Length1=len(program))
+        cid_font.CIDToGIDMap = _stream(pdf, _cid_to_gid(keep))
+    else:
+        return False
+    _compact_widths(cid_font)
+    return True
+
+
+def _stream(pdf, data: bytes, **entries):
+    import pikepdf
+
+    stream = pikepdf.Stream(pdf, data)
+    for key, value in entries.items():
+        stream[f"/{key}"] = pikepdf.Name(value) if isinstance(value, str) else value
+    return stream
+
+
+def _subset(data: bytes, keep: list[int]):
+    """The font in ``data`` with only the glyphs ``keep`` (sorted old ids), in that order."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont, TTLibError
+
+    try:
+        font = TTFont(io.BytesIO(data))
+        order = font.getGlyphOrder()
+        if keep[-1] >= len(order):
+            return None
+        # Shaping is done: layout tables go; outlines, hints and metrics stay as they were.
+        options = subset.Options(retain_gids=False, notdef_outline=True, glyph_names=True, hinting=True,
+                                 desubroutinize=True, layout_features=[],
+                                 drop_tables=["GSUB", "GPOS", "GDEF", "BASE", "JSTF", "DSIG"])
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(gids=keep)
+        subsetter.subset(font)
+    except (TTLibError, AssertionError, KeyError, ValueError) as exc:
+        log.debug("font left as it was: %s", exc)
+        return None
+    if font.getGlyphOrder() != [order[gid] for gid in keep]:  # a glyph added or lost: ids would not match
+        return None
+    return font
+
+
+def _cff_program(data: bytes, keep: list[int]) -> bytes | None:
+    """A bare CID-keyed CFF of the kept glyphs; glyph ``keep[i]`` keeps its id as its CID."""
+    font = _subset(data, keep)
+    if font is None or "CFF " not in font:
+        return None
+    cff = font["CFF "].cff
+    top = cff.topDictIndex[0]
+    if not hasattr(top, "ROS"):  # a name-keyed CFF has no charset of CIDs to carry the old ids
+        return None
+    names = [".notdef"] + [f"cid{gid:05d}" for gid in keep[1:]]
+    renamed = dict(zip(font.getGlyphOrder(), names))
+    charstrings = top.CharStrings
+    charstrings.charStrings = {renamed[name]: value for name, value in charstrings.charStrings.items()}
+    top.charset = names
+    font.setGlyphOrder(names)
+    out = io.BytesIO()
+    cff.compile(out, font)
+    return out.getvalue()
+
+
+def _truetype_program(data: bytes, keep: list[int]) -> bytes | None:
+    font = _subset(data, keep)
+    if font is None or "glyf" not in font:
+        return None
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+def _cid_to_gid(keep: list[int]) -> bytes:
+    """CIDToGIDMap: for each CID (the old glyph id) up to the largest, its new glyph id (2 bytes)."""
+    table = bytearray(2 * (keep[-1] + 1))
+    for new, old in enumerate(keep):
+        table[2 * old:2 * old + 2] = new.to_bytes(2, "big")
+    return bytes(table)
+
+
+def _width_cids(cid_font) -> set[int]:
+    return set(_widths(cid_font))
+
+
+def _widths(cid_font) -> dict[int, float]:
+    """CID → width from a W array ([c [w…]] and [c_first c_last w] entries)."""
+    import pikepdf
+
+    widths: dict[int, float] = {}
+    entries = list(cid_font.get("/W", []))
+    i = 0
+    while i < len(entries):
+        first = int(entries[i])
+        if i + 1 < len(entries) and isinstance(entries[i + 1], pikepdf.Array):
+            for offset, width in enumerate(entries[i + 1]):
+                widths[first + offset] = float(width)
+            i += 2
+        else:
+            last, width = int(entries[i + 1]), float(entries[i + 2])
+            widths.update({cid: width for cid in range(first, last + 1)})
+            i += 3
+    return widths
+
+
+def _compact_widths(cid_font) -> None:
+    """The same widths, with the commonest as DW and only the others listed in W."""
+    import pikepdf
+
+    widths = _widths(cid_font)
+    if not widths:
+        return
+    default = float(cid_font.get("/DW", 1000))
+    common, count = Counter(widths.values()).most_common(1)[0]
+    if count > sum(1 for width in widths.values() if width == default):
+        default = common
+    runs: list = []
+    for cid in sorted(widths):
+        width = widths[cid]
+        if width == default:
+            continue
+        number = int(width) if float(width).is_integer() else round(width, 3)
+        if runs and runs[-2] + len(runs[-1]) == cid:
+            runs[-1].append(number)
+        else:
+            runs.extend([cid, [number]])
+    cid_font.DW = int(default) if float(default).is_integer() else default
+    cid_font.W = pikepdf.Array([pikepdf.Array(item) if isinstance(item, list) else item for item in runs])
+
+
+__all__ = ["shrink_fonts", "used_codes"]
