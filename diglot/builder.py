@@ -221,8 +221,12 @@ def check_templates(config: Config) -> None:
     """Every template compiles and every stylesheet is there, before any output is written."""
     from .render import make_environment, render_template_error
 
-    env = make_environment(config.templates_dir)
-    errors = []
+    env = make_environment(config.templates_dir, config.root)
+    errors = [*_links_leaving(config.templates_dir, config.root),
+              *_links_leaving(config.source_dir, config.root, deep=False),
+              *_links_leaving(config.translations_dir, config.root, deep=False)]
+    if errors:  # read nothing through such a link, not even to compile it
+        raise errors[0] if len(errors) == 1 else DiglotErrors(errors)
     for path in sorted(config.templates_dir.rglob("*.j2")):
         name = path.relative_to(config.templates_dir).as_posix()
         try:
@@ -234,6 +238,25 @@ def check_templates(config: Config) -> None:
             errors.append(DiglotError(f"template not found: {name}", config.templates_dir / name))
     if errors:
         raise errors[0] if len(errors) == 1 else DiglotErrors(errors)
+
+
+def _links_leaving(folder: Path, root: Path, deep: bool = True):
+    """An error for ``folder`` if it is a link leading out of the project, and (``deep``) for every
+    entry in it that is such a link or not a regular file: a template linked to /etc/passwd would be
+    published. Sources and catalogues are checked file by file as they are read."""
+    from .safety import confined
+
+    if folder.is_symlink() and not folder.resolve().is_relative_to(root.resolve()):
+        yield DiglotError(f"the folder is a symbolic link to {folder.resolve()}, outside the project; Diglot "
+                          "reads only files inside the project", folder)
+        return
+    for path in sorted(folder.rglob("*")) if deep else ():
+        if path.is_dir() and not path.is_symlink():
+            continue
+        try:
+            confined(path, root)
+        except DiglotError as exc:
+            yield exc
 
 
 def _check_catalogues(config: Config) -> None:

@@ -65,9 +65,28 @@ def _safe_link(url: str) -> bool:
     return lowered.startswith(SAFE_SCHEMES) or ":" not in lowered.split("/", 1)[0]
 
 
-def make_environment(templates: Path) -> Environment:
+class ConfinedLoader(FileSystemLoader):
+    """Templates from ``templates/`` only: a template (or one it includes or extends) that is a
+    symbolic link leading out of the project, or not a regular file, is refused, not read."""
+
+    def __init__(self, templates: Path, root: Path):
+        super().__init__(str(templates))
+        self.templates, self.root = templates, root
+
+    def get_source(self, environment, template):
+        from jinja2.loaders import split_template_path
+
+        path = self.templates.joinpath(*split_template_path(template))
+        if path.exists() or path.is_symlink():
+            from .safety import confined
+
+            confined(path, self.root)
+        return super().get_source(environment, template)
+
+
+def make_environment(templates: Path, root: Path | None = None) -> Environment:
     env = Environment(
-        loader=FileSystemLoader(str(templates)),
+        loader=ConfinedLoader(templates, root if root is not None else templates.parent),
         autoescape=lambda name: bool(name) and not name.endswith((".md.j2", ".css", ".css.j2", ".txt")),
         undefined=StrictUndefined,
         extensions=["jinja2.ext.i18n"],

@@ -490,6 +490,38 @@ def test_03_a_catalogue_that_links_out_of_the_project_is_refused(built_copy, tra
     assert "root:" not in err, "the message quotes a file from outside the project"
 
 
+@pytest.mark.parametrize("name, target", [("web/page.html.j2", "/etc/passwd"),
+                                          ("web/site.css", "/proc/self/environ"),
+                                          ("epub/labels.yaml", "/etc/passwd")])
+def test_03_a_template_that_links_out_of_the_project_is_refused(built_copy, trap, name, target):
+    """A pull request can add such a link to a repository that CI publishes: it must not be read."""
+    template = built_copy / "templates" / name
+    template.unlink()
+    template.symlink_to(target)
+    err = refused(trap, built_copy, where=f"templates/{name}", words=("symbolic link", "outside"))
+    assert "root:x:" not in err and "PATH=" not in err, "the message quotes the file it refused"
+    assert not any(b"root:x:" in data or b"PATH=" in data for data in published(built_copy).values())
+    code, out, err = cli(trap, built_copy, "check")
+    assert code == 1 and f"templates/{name}" in out + err and "Traceback" not in out + err
+
+
+def test_03_an_include_of_a_file_outside_templates_is_refused(built_copy, trap):
+    (built_copy / "templates/web/extra.html.j2").symlink_to("/etc/passwd")
+    page = built_copy / "templates/web/page.html.j2"
+    page.write_text(page.read_text(encoding="utf-8") + '{% include "web/extra.html.j2" %}\n', encoding="utf-8")
+    refused(trap, built_copy, where="templates/web/extra.html.j2", words=("symbolic link",),
+            untouched_times=False)
+    assert not any(b"root:x:" in data for data in published(built_copy).values())
+
+
+def test_03_a_sources_folder_that_links_out_of_the_project_is_refused(built_copy, trap, tmp_path):
+    outside = tmp_path / "elsewhere"
+    shutil.copytree(built_copy / "source", outside)
+    shutil.rmtree(built_copy / "source")
+    (built_copy / "source").symlink_to(outside)
+    refused(trap, built_copy, where="source", words=("symbolic link", "outside"))
+
+
 def test_03_a_source_that_is_not_a_file_is_refused_without_hanging(built_copy, trap):
     os.mkfifo(built_copy / "source/fifo.md")  # reading it would block for ever
     refused(trap, built_copy, "--format", "html", where="source/fifo.md", words=("not a regular file",))
