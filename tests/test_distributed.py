@@ -1,0 +1,75 @@
+"""A real Dask cluster (a scheduler and two workers, each its own process) builds what the local executor builds."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import LANGS, REPO, SLUG, copy_project
+from judges import pdf_text
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def dask_cluster():
+    """``dask scheduler`` and two ``dask worker`` processes on localhost, stopped at teardown."""
+    from distributed import Client
+
+    dask = str(Path(sys.executable).with_name("dask"))
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    # Workers import this checkout's diglot, as a worker machine imports its installed one.
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    port = address.rsplit(":", 1)[1]
+    commands = [[dask, "scheduler", "--host", "127.0.0.1", "--port", port, "--no-dashboard"]]
+    commands += [[dask, "worker", address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard"]] * 2
+    processes = []
+    try:
+        for command in commands:
+            processes.append(subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                                              stderr=subprocess.DEVNULL, start_new_session=True))
+        with Client(address, timeout="60s") as client:
+            client.wait_for_workers(2, timeout=120)
+        yield address
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+        for process in reversed(processes):
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _build(project: Path, *args: str) -> None:
+    result = subprocess.run([sys.executable, str(REPO / "build.py"), "-C", str(project), "-q", *args],
+                            cwd=project, env=dict(os.environ, PYTHONPATH=str(REPO)),
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_scheduler_and_two_workers_build_the_same_editions_as_the_local_executor(dask_cluster, tmp_path):
+    local = copy_project(tmp_path / "local")
+    remote = copy_project(tmp_path / "dask")
+    # Same input mtimes in both trees: e-book dates come from them (reproducible builds).
+    for a, b in zip(sorted(local.rglob("*")), sorted(remote.rglob("*"))):
+        os.utime(b, ns=(a.stat().st_atime_ns, a.stat().st_mtime_ns))
+    _build(local, "-j", "2")
+    _build(remote, "--executor", "dask", "--scheduler", dask_cluster)
+    for lang in LANGS:
+        for suffix in ("html", "epub"):
+            rel = f"{lang}/{SLUG}.{suffix}"
+            assert (local / "output" / rel).read_bytes() == (remote / "output" / rel).read_bytes(), \
+                f"{rel} differs between the local executor and the Dask cluster"
+        rel = f"{lang}/{SLUG}.pdf"
+        assert pdf_text(local / "output" / rel) == pdf_text(remote / "output" / rel), f"{rel} text differs"
