@@ -233,10 +233,11 @@ def _stats(args, config) -> int:
     if args.json:
         print(json.dumps([s.as_dict() for s in results], ensure_ascii=False, indent=2))
     else:
-        print(f"{'document':<32} {'lang':<8} {'translated':>10} {'fuzzy':>6} {'untransl.':>9} {'%':>6} {'chars':>11}")
+        print(f"{'document':<32} {'lang':<8} {'translated':>10} {'fuzzy':>6} {'untransl.':>9} {'%':>6} {'chars':>11} "
+              f"{'memory':>6}")
         for s in results:
             print(f"{s.domain:<32} {s.lang:<8} {s.translated:>10} {s.fuzzy:>6} {s.untranslated:>9} "
-                  f"{s.percent:>5.1f}% {s.chars_translated:>5}/{s.chars_total:<5}")
+                  f"{s.percent:>5.1f}% {s.chars_translated:>5}/{s.chars_total:<5} {s.from_memory:>6}")
     under = [s for s in results if args.min is not None and s.percent < args.min]
     for s in under:
         print(f"{s.domain} [{s.lang}]: {s.percent:.1f}% translated, under --min {args.min:g}%", file=sys.stderr)

@@ -20,6 +20,8 @@ PAPERS = ("A4", "A5", "letter")
 PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3b")
 #: OpenCC profiles that make Traditional from Simplified text (``opencc_profile``).
 TRADITIONAL_PROFILES = tuple(p for p, (a, b) in OPENCC_PROFILES.items() if (a, b) == ("Hans", "Hant"))
+#: An exact translation-memory match is taken as translated, as fuzzy, or memory is not used.
+MEMORY_MODES = ("translated", "fuzzy", "off")
 #: Bounds on what a configuration may hold: a huge array is refused, not iterated.
 MAX_LIST = 200
 
@@ -35,6 +37,8 @@ SCHEMA = {
     "toc_depth": (int, "heading levels the contents list, from the document's top level (1–6)"),
     "paper": (str, "PDF paper size: " + ", ".join(PAPERS)),
     "pdf_variant": (str, "PDF standard: " + ", ".join(PDF_VARIANTS)),
+    "translation_memory": (str, "what update and init do with a translation memory match: "
+                                + ", ".join(MEMORY_MODES)),
 }
 
 
@@ -52,6 +56,7 @@ class Config:
     toc_depth: int = 2
     paper: str = "A4"
     pdf_variant: str = "pdf/ua-1"
+    translation_memory: str = "translated"
     path: Path | None = field(default=None, compare=False)
 
     @property
@@ -160,7 +165,7 @@ def _validate(table, text: str, path: Path) -> dict:
 
 def _check_choice(key: str, value):
     allowed = {"formats": FORMATS, "opencc_profile": TRADITIONAL_PROFILES, "paper": PAPERS,
-               "pdf_variant": PDF_VARIANTS}.get(key)
+               "pdf_variant": PDF_VARIANTS, "translation_memory": MEMORY_MODES}.get(key)
     if allowed is None:
         if key == "min_translated" and not 0 <= value <= 100:
             raise DiglotError("'min_translated' must be between 0 and 100")

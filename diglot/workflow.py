@@ -26,6 +26,7 @@ from .catalog import atomic_write, extract_document, po_path, read_catalog
 from .config import Config
 from .editions import UI_DOMAIN, domains as parts_of, edition_recipes, read_documents
 from .errors import DiglotError
+from .memory import from_memory, prefill, project_memory
 from .languages import UI_SOURCE, canonical, language, locale_of, recipes, tag_of_locale
 
 
@@ -175,17 +176,33 @@ def update(config: Config) -> list[Path]:
         catalog = read_catalog(path, lang)
         previous = {m.id: m.previous_id for m in catalog if m.fuzzy and m.previous_id}
         template = _read_template(config, domain)
+        _revive(catalog, template)
         catalog.update(template, no_fuzzy_matching=False, update_header_comment=False)
         for message in catalog:  # msgmerge keeps '#|' while an entry stays fuzzy; Babel forgets it
             if message.fuzzy and not message.previous_id and message.id in previous:
                 message.previous_id = previous[message.id]
+        for key in [key for key in catalog.obsolete if key in catalog._messages]:
+            del catalog.obsolete[key]  # never the same msgid twice (msgfmt refuses the file)
         if _derived(domains, domain, lang):
             _drop_unreviewed(catalog, template)  # a derived edition's overrides hold only what a reviewer corrected
+        else:
+            prefill(catalog, project_memory(config, lang, exclude=path), config.translation_memory)
         for message in catalog:
             message.flags.discard("python-format")
         if _write_if_changed(path, po_bytes(catalog)):
             changed.append(path)
     return changed
+
+
+def _revive(catalog: Catalog, template: Catalog) -> None:
+    """Obsolete entries (``#~``) whose text is back in the source become live again with their
+    translation and flags, as msgmerge revives them; Babel would add the text untranslated
+    beside the obsolete copy (the same msgid twice)."""
+    wanted = {message.id for message in template if message.id}
+    for key, message in list(catalog.obsolete.items()):
+        if message.id in wanted and key not in catalog._messages:
+            del catalog.obsolete[key]
+            catalog[message.id] = message
 
 
 def _drop_unreviewed(catalog: Catalog, template: Catalog) -> None:
@@ -223,6 +240,7 @@ def init(config: Config, lang: str) -> list[Path]:
         catalog = Catalog(locale=locale_of(lang), project=template.project, charset="utf-8", fuzzy=False,
                           creation_date=template.creation_date)
         catalog.update(template)  # Babel fills Plural-Forms from CLDR for the locale
+        prefill(catalog, project_memory(config, lang, exclude=path), config.translation_memory)
         for message in catalog:
             message.flags.discard("python-format")  # "50% of" is prose, not a format string
         _write_if_changed(path, po_bytes(catalog))
@@ -244,6 +262,7 @@ class Stat:
     untranslated: int
     chars_total: int
     chars_translated: int
+    from_memory: int = 0  # translated or fuzzy entries that translation memory pre-filled
 
     @property
     def total(self) -> int:
@@ -257,7 +276,7 @@ class Stat:
         return {"document": self.domain, "language": self.lang, "translated": self.translated,
                 "fuzzy": self.fuzzy, "untranslated": self.untranslated, "total": self.total,
                 "percent": round(self.percent, 1), "source_characters": self.chars_total,
-                "source_characters_translated": self.chars_translated}
+                "source_characters_translated": self.chars_translated, "from_memory": self.from_memory}
 
 
 def stats(config: Config) -> list[Stat]:
@@ -274,16 +293,18 @@ def stats(config: Config) -> list[Stat]:
 
 
 def _stat(domain: str, lang: str, msgids: list[str], catalog: Catalog | None) -> Stat:
-    translated = fuzzy = chars_done = 0
+    translated = fuzzy = chars_done = remembered = 0
     for msgid in msgids:
         message = catalog.get(msgid) if catalog is not None else None
+        if message is not None and message.string and from_memory(message):
+            remembered += 1
         if message is not None and message.string and message.fuzzy:
             fuzzy += 1
         elif message is not None and message.string:
             translated += 1
             chars_done += len(msgid)
     return Stat(domain, lang, translated, fuzzy, len(msgids) - translated - fuzzy,
-                sum(len(m) for m in msgids), chars_done)
+                sum(len(m) for m in msgids), chars_done, remembered)
 
 
 # --- check -----------------------------------------------------------------------

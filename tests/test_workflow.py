@@ -462,6 +462,114 @@ def test_update_of_up_to_date_catalogues_writes_nothing(wf_project):
 # --- init --------------------------------------------------------------------------------
 
 
+def test_a_deleted_and_restored_block_gets_its_translation_back_once(wf_project):
+    """Delete a list item, update (it goes to #~), restore the source from git, update again:
+    the translation is live again, not fuzzy, and the msgid is in the file once (msgmerge's revive)."""
+    deleted = ITEM_47[2:]
+    source = wf_project / SOURCE_REL
+    original = source.read_text(encoding="utf-8")
+    source.write_text(original.replace(ITEM_47 + "\n\n", ""), encoding="utf-8")
+    ok(diglot(wf_project, "extract"))
+    ok(diglot(wf_project, "update"))
+    assert deleted in {e.msgid for e in obsolete(wf_project / EN_REL)}
+
+    source.write_text(original, encoding="utf-8")
+    ok(diglot(wf_project, "extract"))
+    ok(diglot(wf_project, "update"))
+    text = (wf_project / EN_REL).read_text(encoding="utf-8")
+    assert text.count(quote(deleted)) == 1, "the msgid is in the file more than once"
+    entry = by_msgid(wf_project / EN_REL)[deleted]
+    assert entry.msgstr == committed(EN_REL)[deleted].msgstr and not entry.fuzzy
+    assert deleted not in {e.msgid for e in obsolete(wf_project / EN_REL)}
+    ok(diglot(wf_project, "check"))
+    assert stats_json(wf_project)["en"]["untranslated"] == 0
+
+
+def _new_document(project: Path, shared: list[str], new: list[str], near: str) -> Path:
+    """source/second.md: ``shared`` paragraphs from the first document, ``near`` (one of them with
+    one character changed) and ``new`` ones; then extract, as a translator would before init."""
+    body = "\n\n".join([*shared, near, *new])
+    path = project / "source" / "second.md"
+    path.write_text(f"---\ntitle: 第二份文件\nlang: zh-Hans\n---\n\n{body}\n", encoding="utf-8")
+    ok(diglot(project, "extract"))
+    return path
+
+
+def _paragraphs(count: int) -> list[str]:
+    texts = [text for text in committed(EN_REL) if len(text) > 40 and "[" not in text and "<" not in text]
+    assert len(texts) >= count
+    return texts[:count]
+
+
+def test_a_new_document_is_prefilled_from_the_translation_memory(wf_project):
+    """6 of its 10 blocks are in the first document: init reuses those 6 translations, offers
+    the one-character variant as fuzzy with the remembered source as #|, and stats says so."""
+    shared = _paragraphs(7)
+    near_of = shared.pop()
+    near = near_of.replace("。", "！", 1) if "。" in near_of[:-1] else near_of[:-1] + "！"
+    new = ["全新的段落一，讲述会议安排。", "全新的段落二，讲述报名方式。", "全新的段落三。"]
+    _new_document(wf_project, shared[:6], new, near)
+    ok(diglot(wf_project, "init", "en"))
+    second = wf_project / "translations/en/LC_MESSAGES/second.po"
+    entries = by_msgid(second)
+    remembered = committed(EN_REL)
+    for text in shared[:6]:
+        assert entries[text].msgstr == remembered[text].msgstr and not entries[text].fuzzy
+        assert any(c.startswith("from translation memory:") for c in entries[text].comments)
+    assert entries[near].fuzzy and entries[near].msgstr == remembered[near_of].msgstr
+    assert entries[near].previous.get("msgid") == near_of
+    assert all(not entries[text].msgstr for text in new)
+    ok(diglot(wf_project, "check"))
+    row = next(r for r in json.loads(ok(diglot(wf_project, "stats", "--json")).stdout)
+               if r["document"] == "second" and r["language"] == "en")
+    assert (row["translated"], row["fuzzy"], row["from_memory"]) == (6, 1, 7)
+
+
+def test_memory_off_and_fuzzy_modes(wf_project):
+    shared = _paragraphs(2)
+    _new_document(wf_project, shared, [], shared[1] + "另外。")
+    pyproject = wf_project / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    pyproject.write_text(text.replace("[tool.diglot]", '[tool.diglot]\ntranslation_memory = "fuzzy"'), encoding="utf-8")
+    ok(diglot(wf_project, "init", "en"))
+    second = wf_project / "translations/en/LC_MESSAGES/second.po"
+    entries = by_msgid(second)
+    assert all(entries[text].fuzzy and entries[text].msgstr for text in (*shared, shared[1] + "另外。"))
+    assert not entries["第二份文件"].msgstr
+    second.unlink()
+    pyproject.write_text(text.replace("[tool.diglot]", '[tool.diglot]\ntranslation_memory = "off"'), encoding="utf-8")
+    ok(diglot(wf_project, "init", "en"))
+    assert not any(e.msgstr for e in messages(second))
+
+
+def test_a_tmx_file_in_translations_memory_is_used(wf_project):
+    """An agency's TMX (1.4, srclang zh-CN as CAT tools write it) is memory too; one with a
+    DOCTYPE (an entity bomb) is refused with a message naming it."""
+    text = "全新的段落，讲述会议安排。"
+    _new_document(wf_project, [], [text], "另一个全新的段落。")
+    memory = wf_project / "translations" / "memory"
+    memory.mkdir()
+    (memory / "agency.tmx").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<tmx version="1.4"><header srclang="zh-CN" datatype="plaintext" '
+        'segtype="paragraph" adminlang="en" o-tmf="x" creationtool="x" creationtoolversion="1"/><body>'
+        f'<tu><tuv xml:lang="zh-CN"><seg>{text}</seg></tuv><tuv xml:lang="en-US"><seg>A new paragraph on the '
+        'agenda.</seg></tuv></tu></body></tmx>\n', encoding="utf-8")
+    ok(diglot(wf_project, "init", "en"))
+    entry = by_msgid(wf_project / "translations/en/LC_MESSAGES/second.po")[text]
+    assert entry.msgstr == "A new paragraph on the agenda." and not entry.fuzzy
+    assert "from translation memory: translations/memory/agency.tmx" in entry.comments
+
+    (wf_project / "translations/en/LC_MESSAGES/second.po").unlink()
+    (memory / "bomb.tmx").write_text('<?xml version="1.0"?>\n<!DOCTYPE tmx [<!ENTITY a "aaaaaaaaaa">'
+                                     '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>\n<tmx version="1.4"><body>'
+                                     '<tu><tuv xml:lang="en"><seg>&b;</seg></tuv></tu></body></tmx>\n')
+    result = diglot(wf_project, "init", "en")
+    assert result.returncode == 1
+    no_traceback(result)
+    assert "translations/memory/bomb.tmx" in result.stderr and "DOCTYPE" in result.stderr
+    assert not (wf_project / "translations/en/LC_MESSAGES/second.po").exists()
+
+
 def _plural_index(expression: str, n: int) -> int:
     """Evaluate a gettext plural expression with the standard library's own C-expression reader."""
     import gettext
