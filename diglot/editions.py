@@ -131,12 +131,14 @@ def ui_recipes(config: Config) -> dict[str, Recipe]:
 def ui_catalogs(config: Config) -> dict[str, object]:
     """Template strings per language as Babel catalogues (the UI source language: None, the msgids)."""
     from .chinese import convert_catalog
+    from .phrases import rule_pairs
 
     made: dict[str, object] = {}
     for lang, recipe in ui_recipes(config).items():
         own = optional_catalog(catalog_path(config, lang, UI_DOMAIN), lang)
         if recipe.how == "derived":
-            made[lang] = convert_catalog(made.get(recipe.base), recipe.profile, own, language(lang).locale)
+            rules = rule_pairs(config, recipe.base, lang, recipe.profile)
+            made[lang] = convert_catalog(made.get(recipe.base), recipe.profile, own, language(lang).locale, rules)
         else:
             made[lang] = own
     return made
@@ -196,6 +198,7 @@ def make_edition(doc: Document, lang: str, config: Config, catalog=None, base: D
     A book's edition is its chapters' editions (each from its own catalogue), assembled."""
     from .catalog import translate
     from .chinese import convert_document
+    from .phrases import rule_pairs
 
     if doc.chapters:
         from .books import assemble
@@ -209,7 +212,8 @@ def make_edition(doc: Document, lang: str, config: Config, catalog=None, base: D
     if recipe.how == "catalogue":
         return _with_given(translate(doc, catalog, lang), doc)
     base = base if base is not None and not base.parts else make_edition(doc, recipe.base, config)
-    return _with_given(convert_document(base, lang, recipe.profile, catalog), doc)
+    rules = rule_pairs(config, recipe.base, lang, recipe.profile)
+    return _with_given(convert_document(base, lang, recipe.profile, catalog, rules), doc)
 
 
 def _with_given(edition: Document, doc: Document) -> Document:

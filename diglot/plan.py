@@ -20,6 +20,7 @@ from .errors import DiglotError
 from .languages import language
 from .manifest import digest
 from .model import Document
+from .phrases import rule_pairs
 from .report import BuildReport
 
 log = logging.getLogger("diglot.build")
@@ -212,7 +213,8 @@ def _published_editions(doc: Document, config: Config, options: BuildOptions, re
             continue
         if recipe.how == "derived":
             base_digest, fallbacks, published = made[recipe.base]
-            made[lang] = (digest(recipe, used, base_digest), fallbacks, published)
+            rules = rule_pairs(config, recipe.base, lang, recipe.profile)
+            made[lang] = (digest(recipe, used, base_digest, rules), fallbacks, published)
         else:
             edition = make_edition(doc, lang, config, catalog)
             reason = unpublished_reason(edition, config)

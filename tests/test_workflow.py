@@ -214,6 +214,23 @@ NEW_PARAGRAPH = "会议纪要将于明年春季公布，届时欢迎各方查阅
 NOTE = "note: keep “Cooperation” capitalised, it is a section title"
 
 
+def add_override(path: Path, msgid: str, msgstr: str) -> int:
+    """Append a reviewer override to a derived edition's file, as a reviewer writes one in
+    Poedit; return the line of its msgstr."""
+    text = path.read_text(encoding="utf-8").rstrip("\n")
+    text += f"\n\nmsgid {quote(msgid)}\nmsgstr {quote(msgstr)}\n"
+    path.write_text(text, encoding="utf-8")
+    return text.count("\n")
+
+
+def hant_overrides() -> dict[str, str]:
+    """Two overrides a reviewer made (the committed file has none: phrase rules do the work)."""
+    from diglot.chinese import convert_text
+
+    return {msgid: convert_text(msgid, "s2twp").replace("網路", "網絡", 1)
+            for msgid in (full_msgid(REPO, ITEM_29), HEADING_27)}
+
+
 def full_msgid(project_or_repo: Path, start: str) -> str:
     """The whole msgid of the block whose text starts with ``start`` (read from the source file)."""
     for line in source_lines(project_or_repo):
@@ -324,6 +341,8 @@ def wf_updated(tmp_path_factory) -> Path:
     lines.insert(entry.start - 1, f"# {NOTE}")
     en.write_text("\n".join(lines), encoding="utf-8")
 
+    for msgid, msgstr in hant_overrides().items():
+        add_override(project / HANT_REL, msgid, msgstr)
     ok(diglot(project, "extract"))
     ok(diglot(project, "update"))
     return project
@@ -388,7 +407,7 @@ def test_update_counts_in_stats(wf_updated):
 
 def test_update_zh_hant_overrides_become_fuzzy_and_gain_no_new_entries(wf_updated):
     old_id, new_id = _old_and_new(ITEM_29, "往往", "常常")
-    before = committed(HANT_REL)
+    before = {msgid: Entry(start=0, fields={"msgid": msgid, "msgstr": msgstr}) for msgid, msgstr in hant_overrides().items()}
     after = by_msgid(wf_updated / HANT_REL)
     # the override of the changed block: fuzzy, previous msgid, the reviewer's text kept
     assert old_id not in after
@@ -417,6 +436,8 @@ def test_update_writes_files_as_msgcat_no_wrap_would(wf_updated):
     assert len(files) >= 5
     for path in files:
         canonical = subprocess.run(["msgcat", "--no-wrap", str(path)], capture_output=True, check=True).stdout
+        if not canonical and not messages(path):
+            continue  # a file with a header only (no overrides): msgcat writes nothing at all
         if path.read_bytes() != canonical:
             import difflib
 
@@ -777,9 +798,9 @@ def test_check_warns_on_a_missing_glossary_term_and_strict_fails(wf_project):
 def test_check_reports_simplified_characters_in_a_zh_hant_override(wf_project):
     hant = wf_project / HANT_REL
     msgid = full_msgid(REPO, ITEM_29)
-    override = by_msgid(hant)[msgid].msgstr
+    override = hant_overrides()[msgid].replace("網絡", "網路")
     assert override.startswith("網路安全")
-    line = set_msgstr(hant, msgid, override.replace("網路安全", "网路安全", 1))
+    line = add_override(hant, msgid, override.replace("網路安全", "网路安全", 1))
     result = diglot(wf_project, "check")
     assert result.returncode == 1
     reported = findings(result, HANT_REL)
