@@ -406,8 +406,9 @@ def _merge(catalogue: Catalogue, units: list[Unit], path: Path, result: ImportRe
             result.warnings.append(_warning(path, unit.line, f"trans-unit {unit.uid!r}: its <source> is not the "
                                             "message's text (was it edited?); not imported"))
             continue
-        if unit.target is not None:
-            changed += _apply(message, unit.target, unit.fuzzy)
+        if unit.target is not None and _apply(message, unit.target, unit.fuzzy):
+            changed += 1
+            result.warnings += _problems(message, unit, catalogue, path)
     for uid, forms in plural_forms.items():
         changed += _apply_plural(by_id[uid], forms, catalog.num_plurals)
     if not changed:
@@ -419,6 +420,19 @@ def _merge(catalogue: Catalogue, units: list[Unit], path: Path, result: ImportRe
         return None
     result.messages += changed
     return catalogue.path, data
+
+
+def _problems(message: Message, unit: Unit, catalogue: Catalogue, path: Path) -> list[str]:
+    """What `check` will say of a translation the agency changed, at its line in the XLIFF file
+    (a lost footnote call or link), so it is fixed where it was made. Warnings: the text is
+    imported all the same, and `check` stays the gate before publishing."""
+    from .workflow import check_message
+
+    if message.fuzzy or not message.string:
+        return []
+    return [_warning(path, unit.line, f"trans-unit {unit.uid!r}: {text}")
+            for severity, text in check_message(message.id, message.string, catalogue.lang, [], catalogue.source)
+            if severity == "error"]
 
 
 def _apply(message: Message, string: str, fuzzy: bool) -> int:

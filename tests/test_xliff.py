@@ -304,3 +304,45 @@ def test_malformed_or_foreign_files_are_refused_with_their_line(project, text, m
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert str(path) in result.stderr and message in result.stderr
     assert catalogues(project) == before
+
+
+def test_plural_and_context_messages_round_trip_and_take_edits(project):
+    """A template's ngettext message is a <group> of one unit per plural form; msgctxt keeps two
+    messages with one msgid apart."""
+    ui = project / "translations" / "zh_Hans" / "LC_MESSAGES" / "ui.po"
+    ui.write_text(ui.read_text(encoding="utf-8").split("\n#~", 1)[0].rstrip("\n") + "\n\n"
+                  '#: templates/x.j2:1\nmsgctxt "menu"\nmsgid "Open"\nmsgstr "打开"\n\n'
+                  '#: templates/x.j2:2\nmsgid "Open"\nmsgstr "开放"\n\n'
+                  '#: templates/x.j2:3\nmsgid "%(n)s page"\nmsgid_plural "%(n)s pages"\nmsgstr[0] "%(n)s页"\n',
+                  encoding="utf-8")
+    before = catalogues(project)
+    xlf = export(project, "zh-Hans")
+    ok(diglot(project, "xliff", "import", str(xlf)))
+    assert catalogues(project) == before
+    tree = etree.parse(str(xlf))
+    group = tree.find(f".//{X}group[@restype='x-gettext-plurals']")
+    assert [u.findtext(f"{X}source") for u in group.iter(f"{X}trans-unit")] == ["%(n)s page"]
+    group.find(f"{X}trans-unit/{X}target").text = "%(n)s 页"
+    menu = [u for u in tree.iter(f"{X}trans-unit") if u.findtext(f"{X}source") == "Open"]
+    assert len(menu) == 2 and len({u.get("id") for u in menu}) == 2
+    context = [u for u in menu if u.find(f"{X}context-group/{X}context[@context-type='x-gettext-msgctxt']") is not None]
+    context[0].find(f"{X}target").text = "打开菜单"
+    tree.write(str(xlf), xml_declaration=True, encoding="UTF-8")
+    ok(diglot(project, "xliff", "import", str(xlf)))
+    text = ui.read_text(encoding="utf-8")
+    assert 'msgstr[0] "%(n)s 页"' in text
+    assert 'msgctxt "menu"\nmsgid "Open"\nmsgstr "打开菜单"' in text and 'msgid "Open"\nmsgstr "开放"' in text
+
+
+def test_a_lost_footnote_call_is_warned_at_its_xliff_line(project):
+    xlf = export(project)
+    tree = etree.parse(str(xlf))
+    unit = unit_of(tree, "IGF 2018 关键信息——网络安全，信任和隐私[^draft]")
+    unit.find(f"{X}target").text = "IGF 2018 Key Messages"
+    tree.write(str(xlf), xml_declaration=True, encoding="UTF-8")
+    line = etree.parse(str(xlf)).xpath(f"//*[@id='{unit.get('id')}']")[0].sourceline
+    result = ok(diglot(project, "xliff", "import", str(xlf)))
+    assert (f"{xlf}:{line}: warning: trans-unit {unit.get('id')!r}: footnote reference 'draft' of the source is "
+            "missing from the translation") in result.stderr
+    assert 'msgstr "IGF 2018 Key Messages"' in (project / EN_PO).read_text(encoding="utf-8")
+    assert diglot(project, "check").returncode == 1  # check stays the gate
