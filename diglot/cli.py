@@ -16,7 +16,7 @@ from .config import FORMATS, PAPERS, PDF_VARIANTS, find_root, load_config
 from .errors import DiglotError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-COMMANDS = ("build", "extract", "update", "init", "stats", "check", "import", "serve")
+COMMANDS = ("build", "extract", "update", "init", "stats", "check", "import", "serve", "xliff")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -62,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--title", help="document title (default: the first line, or the Word file's title)")
     imp.add_argument("--encoding", help="input encoding when it isn't UTF-8 and can't be detected (gbk, big5, …)")
     imp.add_argument("--force", action="store_true", help="overwrite an existing source/<slug>.md")
+    _xliff_arguments(sub)
     serve = sub.add_parser("serve", help="serve output/ on localhost, rebuild on change and reload the page",
                            description="Build, serve output/ on localhost, and rebuild what changed when a "
                                        "source, catalogue or template changes; open pages reload themselves.")
@@ -69,6 +70,25 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     return parser
+
+
+def _xliff_arguments(sub) -> None:
+    xliff = sub.add_parser("xliff", help="export one language's catalogues as XLIFF 1.2, or import one back",
+                           description="XLIFF 1.2 for translation agencies whose tools do not read PO: 'export' "
+                                       "writes every catalogue of a language into one file, 'import' merges its "
+                                       "translations and fuzzy states back into the existing .po files.")
+    actions = xliff.add_subparsers(dest="xliff_action", metavar="ACTION", required=True)
+    export = actions.add_parser("export", help="write output/xliff/<locale>.xlf for a language",
+                                description="Write every catalogue of LANG as one XLIFF 1.2 file, a <file> per "
+                                            "document (and ui.po).")
+    export.add_argument("lang", help="BCP 47 language tag, e.g. en or zh-Hans")
+    export.add_argument("-o", "--output", type=Path, metavar="FILE",
+                        help="where to write it (default: output/xliff/<locale>.xlf)")
+    imp = actions.add_parser("import", help="merge an XLIFF file's translations into the .po files",
+                             description="Set msgstr and the fuzzy flag of the messages an XLIFF 1.2 file names; "
+                                         "units the catalogues lack are reported and skipped; a .po file is "
+                                         "written only when it changes, and none is on any error.")
+    imp.add_argument("file", type=Path, help="the .xlf file the agency returned")
 
 
 def _build_arguments(parser: argparse.ArgumentParser) -> None:
@@ -149,7 +169,7 @@ def _run(args) -> int:
     if args.command in (None, "build"):
         return _build(args, config)
     commands = {"extract": _extract, "update": _update, "init": _init, "stats": _stats, "check": _check,
-                "serve": _serve, "import": _import}
+                "serve": _serve, "import": _import, "xliff": _xliff}
     return commands[args.command](args, config)
 
 
@@ -161,6 +181,31 @@ def _import(args, config) -> int:
     if not args.quiet:
         print(format_report(args.file, result))
         print(f"wrote {written.relative_to(config.root)} ({len(result.guesses)} guesses to check)")
+    return EXIT_OK
+
+
+def _xliff(args, config) -> int:
+    from .languages import language
+    from .xliff import export, import_xliff
+
+    if args.xliff_action == "export":
+        try:
+            language(args.lang)
+        except DiglotError as exc:
+            print(f"usage error: xliff export {args.lang}: {exc.message}", file=sys.stderr)
+            return EXIT_USAGE
+        path, counts = export(config, args.lang, args.output)
+        if not args.quiet:
+            shown = path.relative_to(config.root) if path.is_relative_to(config.root) else path
+            print(f"wrote {shown} ({counts['translated']} translated, {counts['fuzzy']} fuzzy, "
+                  f"{counts['untranslated']} untranslated)")
+        return EXIT_OK
+    result = import_xliff(config, args.file)
+    for warning in result.warnings:
+        print(warning, file=sys.stderr)
+    _say_written(result.changed, config.root, args.quiet, "catalogues are up to date")
+    if not args.quiet and result.changed:
+        print(f"{result.messages} messages changed")
     return EXIT_OK
 
 

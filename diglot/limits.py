@@ -6,3 +6,5 @@ MAX_SEGMENTS = 20_000
 #: Lists and quotes inside one another. markdown-it silently drops what lies deeper than its
 #: own nesting limit, so sources are parsed with room to spare and refused beyond this.
 MAX_NESTING = 20
+#: An XLIFF file an agency returns (diglot/xliff.py): many times any project's catalogues of one language.
+MAX_XLIFF_BYTES = 50_000_000
