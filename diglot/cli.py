@@ -16,7 +16,7 @@ from .config import FORMATS, PAPERS, PDF_VARIANTS, find_root, load_config
 from .errors import DiglotError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-COMMANDS = ("build", "extract", "update", "init", "stats", "check", "import", "serve", "xliff")
+COMMANDS = ("build", "extract", "update", "init", "stats", "check", "review", "import", "serve", "xliff")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -53,6 +53,13 @@ def _parser() -> argparse.ArgumentParser:
                                        "numbers, footnote references, Markdown, HTML, glossary terms and, for "
                                        "zh-Hant overrides, Simplified-only characters. Exit 1 on any error.")
     check.add_argument("--strict", action="store_true", help="treat warnings (glossary) as errors too")
+    review = sub.add_parser("review", help="write what readers of a derived edition (zh-Hant …) read, block by block",
+                            description="Write output/review/<locale>/<document>.po for a derived edition: per block "
+                                        "the source (msgid), the text readers get (msgstr), OpenCC's own text and the "
+                                        "phrase rules that changed it, or the override that replaced it (a stale "
+                                        "override is fuzzy). Open it in Poedit.")
+    review.add_argument("lang", help="the derived edition's BCP 47 tag, e.g. zh-Hant")
+    review.add_argument("-o", "--output", type=Path, help="folder to write to (default: output/review/<locale>/)")
     imp = sub.add_parser("import", help="turn PDF-extracted text (.txt) or a Word file (.docx) into source/<slug>.md",
                          description="Import a .txt (text extracted from a PDF) or .docx file into source/<slug>.md "
                                      "and report every guess made (headings, footnotes, joins across page gaps) "
@@ -169,7 +176,7 @@ def _run(args) -> int:
     if args.command in (None, "build"):
         return _build(args, config)
     commands = {"extract": _extract, "update": _update, "init": _init, "stats": _stats, "check": _check,
-                "serve": _serve, "import": _import, "xliff": _xliff}
+                "serve": _serve, "import": _import, "review": _review, "xliff": _xliff}
     return commands[args.command](args, config)
 
 
@@ -272,21 +279,39 @@ def _init(args, config) -> int:
 def _stats(args, config) -> int:
     import json
 
+    from .review import review_stats
     from .workflow import stats
 
     results = stats(config)
-    if args.json:
-        print(json.dumps([s.as_dict() for s in results], ensure_ascii=False, indent=2))
-    else:
+    if not args.json:
         print(f"{'document':<32} {'lang':<8} {'translated':>10} {'fuzzy':>6} {'untransl.':>9} {'%':>6} {'chars':>11} "
               f"{'memory':>6}")
         for s in results:
             print(f"{s.domain:<32} {s.lang:<8} {s.translated:>10} {s.fuzzy:>6} {s.untranslated:>9} "
                   f"{s.percent:>5.1f}% {s.chars_translated:>5}/{s.chars_total:<5} {s.from_memory:>6}")
+    derived = review_stats(config)
+    if args.json:
+        print(json.dumps([s.as_dict() for s in results] + [r.as_dict() for r in derived], ensure_ascii=False, indent=2))
+    elif derived:
+        print(f"\n{'derived edition':<32} {'lang':<8} {'from':<8} {'blocks':>6} {'overridden':>10} {'stale':>5} "
+              f"{'by rules':>8} {'rules':>5} {'unused':>6}")
+        for r in derived:
+            print(f"{r.domain:<32} {r.lang:<8} {r.base:<8} {r.blocks:>6} {r.overridden:>10} {r.stale:>5} "
+                  f"{r.changed_by_rules:>8} {r.rules:>5} {len(r.rules_unused):>6}")
+        for r in derived:
+            for rule in r.rules_unused if args.verbose else ():
+                print(f"  {r.domain} [{r.lang}]: rule {rule} matches no block")
     under = [s for s in results if args.min is not None and s.percent < args.min]
     for s in under:
         print(f"{s.domain} [{s.lang}]: {s.percent:.1f}% translated, under --min {args.min:g}%", file=sys.stderr)
     return EXIT_FAILED if under else EXIT_OK
+
+
+def _review(args, config) -> int:
+    from .review import export_review
+
+    _say_written(export_review(config, args.lang, args.output), config.root, args.quiet, "")
+    return EXIT_OK
 
 
 def _check(args, config) -> int:

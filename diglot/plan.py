@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 from . import __version__
 from .config import Config
 from .editions import (
-    UI_DOMAIN, content_catalog, domains, edition_recipes, make_edition, read_documents, source_files, ui_catalogs,
-    unpublished_reason,
+    UI_DOMAIN, catalog_path, content_catalog, domains, edition_recipes, make_edition, read_documents, source_files,
+    ui_catalogs, unpublished_reason,
 )
 from .errors import DiglotError
 from .languages import language
@@ -212,6 +212,7 @@ def _published_editions(doc: Document, config: Config, options: BuildOptions, re
             made[lang] = (digest(recipe), 0, True)
             continue
         if recipe.how == "derived":
+            _report_stale(catalogs, config, lang, options, report)
             base_digest, fallbacks, published = made[recipe.base]
             rules = rule_pairs(config, recipe.base, lang, recipe.profile)
             made[lang] = (digest(recipe, used, base_digest, rules), fallbacks, published)
@@ -234,6 +235,19 @@ def _report_warnings(doc: Document, options: BuildOptions, report: BuildReport) 
         report.warnings.append(warning)
     if options.strict and warnings:
         raise DiglotError(f"{warnings[0]} (--strict)")
+
+
+def _report_stale(catalogs, config: Config, lang: str, options: BuildOptions, report: BuildReport) -> None:
+    """A reviewer's override that no longer applies: readers silently get the converted text."""
+    from .review import stale_overrides
+
+    for part, catalog in catalogs:
+        for stale in stale_overrides(part, catalog, catalog_path(config, lang, part.slug)):
+            warning = str(stale).replace(f"{config.root}/", "")
+            log.warning("%s", warning)
+            report.warnings.append(warning)
+            if options.strict:
+                raise DiglotError(f"{warning} (--strict)")
 
 
 def _count_fallbacks(doc: Document, lang: str, fallbacks: int, options: BuildOptions, report: BuildReport) -> None:

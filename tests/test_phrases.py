@@ -121,3 +121,68 @@ def test_changing_a_rule_rebuilds_the_zh_hant_editions_only(project):
     changed = {key for key in before if before[key] != after.get(key)}
     assert changed and all("zh-Hant" in key[0] for key in changed), changed
     assert ("zh-Hans", "html") not in changed and ("en", "html") not in changed
+
+
+HANT_PO = "translations/zh_Hant/LC_MESSAGES/igf-2018-cybersecurity.po"
+HEADING = "信任和利益相关者的合作"
+
+
+def _derived_row(project: Path) -> dict:
+    import json
+
+    result = _diglot(project, "stats", "--json")
+    assert result.returncode == 0, result.stderr
+    return next(r for r in json.loads(result.stdout) if r["language"] == "zh-Hant" and "derived_from" in r)
+
+
+def test_an_override_made_stale_by_a_source_edit_is_reported_everywhere(project):
+    """A reviewer's override; then a one-character source edit, extract and update. The build
+    warns at the override's line (and --strict fails), stats counts it stale, review flags it."""
+    po = project / HANT_PO
+    po.write_text(po.read_text(encoding="utf-8") + f'\nmsgid "{HEADING}"\nmsgstr "信任與利害關係人的合作"\n',
+                  encoding="utf-8")
+    assert _derived_row(project)["overridden"] == 1 and _derived_row(project)["stale_overrides"] == 0
+    html = project / "output" / "zh-Hant" / "igf-2018-cybersecurity.html"
+    build = ("build", "--format", "html", "--lang", "zh-Hant")
+    assert _diglot(project, *build).returncode == 0
+    assert "信任與利害關係人的合作" in html.read_text(encoding="utf-8")
+
+    source = project / "source" / "igf-2018-cybersecurity.md"
+    source.write_text(source.read_text(encoding="utf-8").replace(f"# {HEADING}\n", "# 信任和利益相关者之间的合作\n"),
+                      encoding="utf-8")
+    for command in ("extract", "update"):
+        assert _diglot(project, command).returncode == 0
+    line = next(n for n, text in enumerate(po.read_text(encoding="utf-8").split("\n"), 1)
+                if text.startswith("msgid") and "之间" in text)
+    result = _diglot(project, *build)
+    assert result.returncode == 0, result.stderr
+    assert f"{HANT_PO}:{line}: the override of this block is stale" in result.stderr, result.stderr
+    assert "信任和利害關係人之間的合作" in html.read_text(encoding="utf-8")  # readers get the converted text
+
+    en = project / "translations/en/LC_MESSAGES/igf-2018-cybersecurity.po"  # the translator's side is done
+    en.write_text(en.read_text(encoding="utf-8").replace("#, fuzzy\n#| msgid \"信任和利益相关者的合作\"\n", ""),
+                  encoding="utf-8")
+    strict = _diglot(project, *build, "--strict")
+    assert strict.returncode == 1 and "stale" in strict.stderr and "Traceback" not in strict.stderr
+    row = _derived_row(project)
+    assert (row["overridden"], row["stale_overrides"]) == (0, 1)
+
+    assert _diglot(project, "review", "zh-Hant").returncode == 0
+    review = (project / "output/review/zh_Hant/igf-2018-cybersecurity.po").read_text(encoding="utf-8")
+    entry = review[review.index("#. heading, source/igf-2018-cybersecurity.md:27"):].split("\n\n")[0]
+    assert "#, fuzzy" in entry and "STALE override" in entry and "信任與利害關係人的合作" in entry
+    assert 'msgstr "信任和利害關係人之間的合作"' in entry
+
+
+def test_review_shows_opencc_text_rules_and_final_text_and_poedit_tools_accept_it(project):
+    assert _diglot(project, "review", "zh-Hant").returncode == 0
+    path = project / "output/review/zh_Hant/igf-2018-cybersecurity.po"
+    msgfmt = subprocess.run(["msgfmt", "-c", "-o", "/dev/null", str(path)], capture_output=True, text=True)
+    assert msgfmt.returncode == 0, msgfmt.stderr
+    text = path.read_text(encoding="utf-8")
+    entry = next(e for e in text.split("\n\n") if 'msgid "信任和利益相关者的合作"' in e)
+    assert "#. OpenCC s2twp: 信任和利益相關者的合作" in entry
+    assert "#. rules: 利益相关者 → 利害關係人 (translations/glossary.csv:" in entry
+    assert entry.endswith('msgstr "信任和利害關係人的合作"')
+    refused = _diglot(project, "review", "en")
+    assert refused.returncode == 1 and "not a derived edition" in refused.stderr
