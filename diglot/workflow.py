@@ -460,8 +460,130 @@ def check_message(msgid: str, msgstr: str, lang: str, terms: list[dict], source:
         problems.append(("error", f"HTML in translation ({HTML_TAG.search(AUTOLINK.sub('', msgstr)).group(0).strip()!r}); "
                                   "translations are text and Markdown only"))
     problems += _wrong_script(msgstr, lang)
+    problems += _code_changes(msgid, msgstr)
+    problems += _left_untranslated(msgid, msgstr, lang)
+    problems += _brackets(msgid, msgstr)
+    problems += _spacing(msgid, msgstr)
+    problems += _ending(msgid, msgstr)
+    problems += _repeated_words(msgid, msgstr)
+    problems += _length(msgid, msgstr)
     problems += _glossary(msgid, msgstr, source, lang, terms)
     return problems
+
+
+# --- what a translator's eye misses: the checks Weblate, Okapi and Xbench run ---------------------
+
+CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
+CJK_PUNCTUATION = re.compile(r"[，。、；：？！（）「」『』《》【】〈〉…—～·]")
+_PAIRS = (("(", ")"), ("[", "]"), ("{", "}"), ("（", "）"), ("【", "】"), ("「", "」"), ("『", "』"), ("“", "”"),
+          ("《", "》"))
+_STOPS = ".!?。！？…"
+_CLOSERS = "\"'”’」』）)]】》*_"
+
+
+def _plain(text: str) -> str:
+    """Text without what is copied, not translated: URLs, e-mails, note calls, code, link targets."""
+    text = CODE_SPAN.sub(" ", text)
+    text = re.sub(r"\]\([^)]*\)", "]", text)
+    return URL.sub(" ", EMAIL.sub(" ", FOOTNOTE.sub("", AUTOLINK.sub(" ", text))))
+
+
+def _code_changes(msgid: str, msgstr: str) -> list[tuple[str, str]]:
+    kept = [code for _ticks, code in CODE_SPAN.findall(msgstr)]
+    return [("error", f"inline code `{code}` of the source is changed or missing in the translation (code is "
+                      "copied, not translated)") for _ticks, code in CODE_SPAN.findall(msgid) if code not in kept]
+
+
+def _left_untranslated(msgid: str, msgstr: str, lang: str) -> list[tuple[str, str]]:
+    """The source copied instead of translated; Chinese text or punctuation left in a translation
+    into a language that is not written with Han characters."""
+    out = []
+    plain_id, plain_str = _plain(msgid), _plain(msgstr)
+    words = re.findall(r"[^\W\d_]+", plain_id)
+    a_name = all(word.isascii() and word[:1].isupper() for word in words)  # IGF, Internet Governance Forum
+    if msgstr.strip() == msgid.strip() and words and not a_name:
+        out.append(("warning", "the translation is the source text itself: copied and not translated?"))
+    if language(lang).script in ("Hans", "Hant", "Jpan", "Kore", "Hani"):
+        return out
+    runs = HAN.findall(plain_str)
+    copied = [run for run in runs if len(run) >= 4 and run in plain_id]
+    if copied:
+        out.append(("error", f"Chinese text left in the translation: {'、'.join(copied[:3])}"))
+    elif runs:
+        out.append(("warning", f"Han characters in a {lang} translation: {'、'.join(runs[:3])} (a term kept on purpose?)"))
+    stray = [m.group(0) for m in CJK_PUNCTUATION.finditer(plain_str)
+             if not HAN.match(plain_str[m.start() - 1: m.start()] or " ") and not HAN.match(plain_str[m.end(): m.end() + 1] or " ")]
+    if stray:
+        out.append(("error", f"fullwidth Chinese punctuation in a {lang} translation: {' '.join(dict.fromkeys(stray))}"))
+    return out
+
+
+def _brackets(msgid: str, msgstr: str) -> list[tuple[str, str]]:
+    out = []
+    for open_, close in _PAIRS:
+        wanted = msgid.count(open_) - msgid.count(close)
+        have = msgstr.count(open_) - msgstr.count(close)
+        if have != 0 and have != wanted:
+            out.append(("warning", f"unbalanced {open_}{close} in the translation ({msgstr.count(open_)} opening, "
+                                   f"{msgstr.count(close)} closing)"))
+    if msgstr.count('"') % 2 and not msgid.count('"') % 2:
+        out.append(("warning", 'an odd number of " in the translation: a quotation is not closed'))
+    return out
+
+
+def _spacing(msgid: str, msgstr: str) -> list[tuple[str, str]]:
+    out = []
+    if msgstr[:1].isspace() and not msgid[:1].isspace():
+        out.append(("warning", "the translation starts with a space"))
+    if msgstr[-1:].isspace() and not msgid[-1:].isspace():
+        out.append(("warning", "the translation ends with a space"))
+    if re.search(r"\S {2,}\S", msgstr) and not re.search(r"\S {2,}\S", msgid):
+        out.append(("warning", "two or more spaces in a row in the translation"))
+    return out
+
+
+def _ending(msgid: str, msgstr: str) -> list[tuple[str, str]]:
+    """A sentence the source ends with a stop (or question mark) that the translation leaves open."""
+    def last(text: str) -> str:
+        text = FOOTNOTE.sub("", text).rstrip().rstrip(_CLOSERS).rstrip()
+        return text[-1:] if text else ""
+
+    end_id, end_str = last(msgid), last(msgstr)
+    if end_id in "?？" and end_id and end_str not in ("?", "？"):
+        return [("warning", "the source is a question and the translation does not end with a question mark")]
+    if end_id and end_id in _STOPS and (not end_str or end_str not in _STOPS):
+        return [("warning", f"the source ends with {end_id!r} and the translation has no final stop")]
+    return []
+
+
+def _repeated_words(msgid: str, msgstr: str) -> list[tuple[str, str]]:
+    pattern = re.compile(r"\b([^\W\d_]{2,})\s+\1\b", re.IGNORECASE)
+    doubled = [m.group(1) for m in pattern.finditer(_plain(msgstr))]
+    source = {w.lower() for w in pattern.findall(_plain(msgid))}
+    return [("warning", f"'{word} {word}': a word repeated") for word in doubled if word.lower() not in source]
+
+
+def _width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+#: Translations run 0.3–2.5 times their source's display width (a Han character counts two)
+#: across this project's catalogues; beyond these bounds text was pasted twice or cut off.
+LENGTH_BOUNDS = (0.25, 4.0)
+
+
+def _length(msgid: str, msgstr: str) -> list[tuple[str, str]]:
+    source, target = _width(_plain(msgid)), _width(_plain(msgstr))
+    if max(source, target) < 40 or not source:
+        return []
+    ratio = target / source
+    if not LENGTH_BOUNDS[0] <= ratio <= LENGTH_BOUNDS[1]:
+        return [("warning", f"the translation is {ratio:.1f} times the source's length: text pasted twice, or "
+                            "left out?")]
+    return []
 
 
 def _numbers(text: str, numerals: bool = True) -> list[str]:

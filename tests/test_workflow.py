@@ -728,12 +728,69 @@ CHECK_CASES = {
     "img with handler": (HEADING_23, "Overarching Messages", "Overarching <img src=x onerror=alert(1)> Messages",
                          "HTML"),
     "harmless-looking tag": (HEADING_23, "Overarching Messages", "<b>Overarching</b> Messages", "HTML"),
+    "Chinese left in English": (PARA_25, "Only a safe and secure cyberspace", "只有安全可靠的网络空间", "Chinese text"),
+    "fullwidth comma in English": (EN_DESCRIPTION, "cybersecurity, trust", "cybersecurity，trust", "fullwidth"),
 }
+
+#: Mistakes a translator makes that readers may not notice at once: warnings (check --strict fails).
+SEEDED_WARNINGS = {
+    "bracket left open": (EN_DESCRIPTION, "(IGF)", "(IGF", "unbalanced ()"),
+    "quotation left open": ("“智慧城市”", "“Smart cities”", "“Smart cities", "unbalanced “”"),
+    "doubled space": (EN_DESCRIPTION, "Key messages of", "Key  messages of", "spaces in a row"),
+    "trailing space": (EN_DESCRIPTION, "privacy.", "privacy. ", "ends with a space"),
+    "leading space": (EN_DESCRIPTION, "Key messages", " Key messages", "starts with a space"),
+    "final stop dropped": (EN_DESCRIPTION, "privacy.", "privacy", "final stop"),
+    "word repeated": (EN_DESCRIPTION, "of the 2018", "of the the 2018", "repeated"),
+    "pasted four times": (PARA_25, "", None, "times the source's length"),
+}
+
+
+def _seeded_warning(case: str) -> tuple[str, str]:
+    start, old, new, _named = SEEDED_WARNINGS[case]
+    msgid = start if start in committed(EN_REL) else full_msgid(REPO, start)
+    msgstr = committed(EN_REL)[msgid].msgstr
+    if new is None:  # the paragraph pasted four times over
+        return msgid, " ".join([msgstr] * 4)
+    assert old in msgstr, (old, msgstr)
+    return msgid, msgstr.replace(old, new, 1)
+
+
+@pytest.mark.parametrize("case", list(SEEDED_WARNINGS))
+def test_check_warns_at_the_msgstr_line_of_a_careless_translation(wf_project, case):
+    msgid, msgstr = _seeded_warning(case)
+    line = set_msgstr(wf_project / EN_REL, msgid, msgstr)
+    result = diglot(wf_project, "check")
+    no_traceback(result)
+    warned = findings(result, EN_REL, "warning")
+    assert any(number == line and SEEDED_WARNINGS[case][3] in message for number, message in warned), result.stdout
+    assert not findings(result, EN_REL, "error"), result.stdout
+    assert result.returncode == 0
+    assert diglot(wf_project, "check", "--strict").returncode == 1
+
+
+def test_check_warns_on_a_ui_string_left_as_its_english_msgid(wf_project):
+    ui = wf_project / "translations" / "zh_Hans" / "LC_MESSAGES" / "ui.po"
+    line = set_msgstr(ui, "Start of text", "Start of text")
+    result = diglot(wf_project, "check")
+    assert f"translations/zh_Hans/LC_MESSAGES/ui.po:{line}: warning: the translation is the source text itself" \
+        in result.stdout, result.stdout
+
+
+def test_check_accepts_names_and_terms_kept_on_purpose(wf_project):
+    """No false alarm on what is right: an acronym kept as is, a Chinese term quoted beside its
+    translation, fullwidth punctuation that belongs to that quoted term."""
+    ui = wf_project / "translations" / "zh_Hans" / "LC_MESSAGES" / "ui.po"
+    set_msgstr(ui, "Start of text", "正文开始")
+    line = set_msgstr(wf_project / EN_REL, HEADING_23, "Overarching Messages (「总体」)")
+    result = ok(diglot(wf_project, "check"))
+    assert not [f for f in findings(result, EN_REL, "error") if f[0] == line], result.stdout
+    assert not [f for f in findings(result, EN_REL, "warning") if f[0] == line and "unbalanced" in f[1]]
 
 
 @pytest.mark.parametrize("case", list(CHECK_CASES))
 def test_check_reports_a_broken_translation_at_its_msgstr_line(wf_project, case):
     msgid, old, new, named = CHECK_CASES[case]
+    msgid = msgid if msgid in committed(EN_REL) else full_msgid(REPO, msgid)
     msgid, msgstr = _broken(msgid, old, new)
     line = set_msgstr(wf_project / EN_REL, msgid, msgstr)
     result = diglot(wf_project, "check")
