@@ -188,7 +188,7 @@ def test_export_maps_states_comments_locations_and_keeps_markdown_literal(projec
     raw = xlf.read_text(encoding="utf-8")
     assert "&lt;https://cyberstability.org/research/call-to-protect/&gt;" in raw
     assert unit_of(tree, AUTOLINK).find(f"{X}target").text == AUTOLINK
-    assert unit_of(tree, "IGF 2018 关键信息——网络安全，信任和隐私[^draft]") is not None
+    assert unit_of(tree, "IGF 2018 关键信息——网络安全、信任和隐私[^draft]") is not None
 
 
 def test_export_to_a_chosen_file_and_of_a_language_without_catalogues(project, tmp_path):
@@ -341,7 +341,7 @@ def test_plural_and_context_messages_round_trip_and_take_edits(project):
 def test_a_lost_footnote_call_is_warned_at_its_xliff_line(project):
     xlf = export(project)
     tree = etree.parse(str(xlf))
-    unit = unit_of(tree, "IGF 2018 关键信息——网络安全，信任和隐私[^draft]")
+    unit = unit_of(tree, "IGF 2018 关键信息——网络安全、信任和隐私[^draft]")
     unit.find(f"{X}target").text = "IGF 2018 Key Messages"
     tree.write(str(xlf), xml_declaration=True, encoding="UTF-8")
     line = etree.parse(str(xlf)).xpath(f"//*[@id='{unit.get('id')}']")[0].sourceline
