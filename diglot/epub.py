@@ -167,9 +167,28 @@ def check_ast(node, images: frozenset[str] = frozenset()) -> None:
         raise DiglotError(f"image {node['c'][2][0]!r}: only a figure of the source may show an image")
     if kind == "Link" and not node["c"][2][0].lower().startswith(SAFE_LINK_SCHEMES):
         raise DiglotError(f"link target {node['c'][2][0]!r} is not allowed in an e-book")
+    if kind in _WITH_ATTR:
+        _check_attributes(node["c"][_WITH_ATTR[kind]], kind)
     for value in node.values():
         if isinstance(value, (list, dict)):
             check_ast(value, images)
+
+
+#: Pandoc AST elements with attributes (id, classes, key-value pairs), and where they are.
+_WITH_ATTR = {"Span": 0, "Div": 0, "Header": 1, "Link": 0, "Image": 0, "Code": 0, "CodeBlock": 0, "Table": 0,
+              "Figure": 0}
+#: The only key-value attributes in the e-book's AST: those Diglot writes into its Markdown, and
+#: pandoc's own ``wrapper`` (a span its reader made around one element; not written out).
+ALLOWED_ATTRIBUTES = ("lang", "dir", "epub:type", "wrapper")
+
+
+def _check_attributes(attr, kind: str) -> None:
+    """An attribute Diglot did not set (onclick=, style=…) would be live in the e-book."""
+    if not isinstance(attr, list) or len(attr) != 3:
+        return
+    for key, _value in attr[2]:
+        if key not in ALLOWED_ATTRIBUTES:
+            raise DiglotError(f"attribute {key!r} on a {kind} is not allowed in an e-book (text stays text)")
 
 
 # --- Diglot's structure in pandoc's terms ------------------------------------------------

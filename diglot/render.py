@@ -391,7 +391,7 @@ def _escape_cell(markdown: str) -> str:
 
 _CODE_SPAN = re.compile(r"(`+)(?:.+?)(?<!`)\1(?!`)")
 _RAW_LT = re.compile(r"(?<!\\)((?:\\\\)*)<(?![A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*>|[^<>\s@]+@[^<>\s]+>)")
-_BLOCK_MARKER = re.compile(r"^(\s{0,3})(#{1,6}(?=\s|$)|[-+*](?=\s)|>|\d{1,9}[.)](?=\s))")
+_BLOCK_MARKER = re.compile(r"^(\s{0,3})(#{1,6}(?=\s|$)|[-+*](?=\s)|>|\d{1,9}[.)](?=\s)|:{3,})")
 
 
 def _escape_pandoc(text: str) -> str:
@@ -404,14 +404,23 @@ def _escape_pandoc(text: str) -> str:
     """
     parts, last = [], 0
     for match in _CODE_SPAN.finditer(text):
-        parts.append(_RAW_LT.sub(r"\1\\<", text[last:match.start()]))
+        parts.append(_escape_outside_code(text[last:match.start()]))
         parts.append(match.group(0))
         last = match.end()
-    parts.append(_RAW_LT.sub(r"\1\\<", text[last:]))
+    parts.append(_escape_outside_code(text[last:]))
     from .epub import HARD_BREAK
 
     text = "".join(parts).replace("\\\n", HARD_BREAK).replace("\n", " ")
     return _BLOCK_MARKER.sub(_escape_marker, text)
+
+
+_BRACE = re.compile(r"(?<!\\)((?:\\\\)*)\{")
+
+
+def _escape_outside_code(text: str) -> str:
+    """'<' that opens no autolink, and every '{': pandoc reads '{…}' after a span, link, heading
+    or code span as attributes (onclick=, style=url(…), {=html} raw output); text stays text."""
+    return _BRACE.sub(r"\1\\{", _RAW_LT.sub(r"\1\\<", text))
 
 
 def _escape_marker(match: re.Match) -> str:

@@ -69,12 +69,29 @@ def check_text(text: str, path: Path, line: int) -> None:
     if len(text) > MAX_SEGMENT_CHARS:
         raise DiglotError(f"a block of {len(text):,} characters exceeds the limit of {MAX_SEGMENT_CHARS:,}; "
                           "split it into paragraphs", path, line)
+    control = CONTROL.search(text)
+    if control:
+        raise DiglotError(control_message(control.group(0)), path, line + text[: control.start()].count("\n"))
     for kind, target in targets(text):
         problem = problem_with(kind, target)
         if problem:
             raise DiglotError(problem, path, line)
     if has_reference_definition(text):
         raise DiglotError(REFERENCE_DEFINITION, path, line)
+
+
+#: Characters no text may hold: C0 and C1 controls but tab and newline (a form feed from
+#: pdftotext makes an EPUB that EPUBCheck rejects as fatal), lone surrogates, non-characters.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def control_message(char: str) -> str:
+    import unicodedata
+
+    names = {"\x0c": "form feed", "\x00": "NUL", "\x1b": "escape", "\x0b": "vertical tab", "\x7f": "delete"}
+    name = names.get(char) or unicodedata.name(char, "control character")
+    return (f"control character U+{ord(char):04X} ({name}) in the text: remove it (no edition can show it, and "
+            "an EPUB with it is invalid)")
 
 
 REFERENCE_DEFINITION = ("link reference definitions ('[label]: address') are not supported; write the link "
