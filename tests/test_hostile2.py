@@ -1,0 +1,121 @@
+"""Hostile input, second round (issue 19): every case is refused in one line, fast, and harmlessly.
+
+Each case runs the CLI as a user would (``build.py -C COPY …`` in a subprocess, the trap
+of tests/test_hostile.py as every proxy) and expects exit code 1, a one-line message that
+names the file (and the line where there is one), no traceback, every previous output
+byte-identical, every catalogue untouched, and the refusal within a second.
+
+1. the CLI's last resort: an unexpected exception or an OSError is one line, not a traceback;
+2. YAML (front matter, book.yaml): no anchors, aliases, merge keys or tags (so no
+   billion laughs), no lone surrogates, a mapping or nothing;
+3. the configuration: [tool.diglot] of the wrong kind, keys of the wrong type, a folder
+   for pyproject.toml, a huge array;
+4. catalogues: plural forms in a document catalogue, a folder that is no locale, a hostile
+   Plural-Forms header, a glossary that is not UTF-8, a malformed POT.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, SLUG, output_snapshot
+from test_hostile import (BODY_LINE, EN_PO, assert_clean_failure, catalogue_hashes, cli, doc,  # noqa: F401
+                          trap, write_source)
+
+#: Seconds a refusal may take, Python's start included (a build of one page takes several).
+QUICK = 1.0
+UI_PO = "translations/zh_Hans/LC_MESSAGES/ui.po"
+POT = f"translations/{SLUG}.pot"
+
+
+def project_files(root: Path) -> dict[str, bytes]:
+    """Every input file's bytes (sources, catalogues, templates, configuration): nothing is written."""
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for part in ("source", "translations", "templates") for p in sorted((root / part).rglob("*"))
+            if p.is_file()}
+
+
+def refused_quickly(trap, root: Path, *args: str, where: str | None, words: tuple[str, ...] = ()) -> str:
+    """Run the CLI; expect exit 1 within QUICK seconds, one line naming ``where`` (``path`` or
+    ``path:line``) and ``words``, no traceback, and no file written. Returns what was printed."""
+    outputs, catalogues, inputs = output_snapshot(root), catalogue_hashes(root), project_files(root)
+    started = time.perf_counter()
+    code, out, err = cli(trap, root, *args)
+    seconds = time.perf_counter() - started
+    assert_clean_failure(code, out, err)
+    printed = err + out
+    if where is not None:
+        pattern = re.escape(where) + (r":\s" if re.search(r":\d+$", where) else r"(:\d+)?:\s")
+        assert re.search(pattern, printed), f"the message does not name {where}:\n{printed}"
+    for word in words:
+        assert word in printed, f"{word!r} not in the message:\n{printed}"
+    assert seconds < QUICK, f"the refusal took {seconds:.2f}s"
+    assert output_snapshot(root) == outputs, "outputs were written by a refused command"
+    assert catalogue_hashes(root) == catalogues, "a refused command modified a catalogue"
+    assert project_files(root) == inputs, "a refused command wrote into the project"
+    return printed
+
+
+def error_lines(printed: str) -> list[str]:
+    """The lines that report a problem (check's summary '1 errors, 0 warnings' is not one)."""
+    return [line for line in printed.splitlines() if line and not re.fullmatch(r"\d+ errors, \d+ warnings", line)]
+
+
+# --- 1. the CLI's last resort ------------------------------------------------------------------
+
+def run_with_fault(root: Path, fault: str, *args: str) -> tuple[int, str, str]:
+    """The CLI in a subprocess whose ``diglot.workflow.stats`` (what 'diglot stats' calls) is
+    replaced by ``fault``: the handler under test meets a failure no input can cause today."""
+    script = ("import errno, os, sys\n"
+              f"sys.path.insert(0, {str(REPO)!r})\n"
+              "import diglot.workflow\n"
+              f"def fault(config):\n    {fault}\n"
+              "diglot.workflow.stats = fault\n"
+              "from diglot.cli import main\n"
+              "sys.exit(main(sys.argv[1:]))\n")
+    proc = subprocess.run([sys.executable, "-c", script, "-C", str(root), *args, "stats"],
+                          capture_output=True, text=True, timeout=60)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def test_1_an_unexpected_exception_is_one_line_without_traceback(project_copy):
+    code, out, err = run_with_fault(project_copy, "return {}['missing']")
+    assert_clean_failure(code, out, err)
+    assert err.strip() == ("error: internal error: KeyError: 'missing' "
+                           "(run with --verbose for the traceback)"), err
+
+
+def test_1_verbose_shows_the_traceback_of_an_unexpected_exception(project_copy):
+    code, out, err = run_with_fault(project_copy, "return 1 / 0", "--verbose")
+    assert code == 1, err
+    assert "Traceback" in err and "ZeroDivisionError: division by zero" in err, err
+    assert err.rstrip().endswith("error: internal error: ZeroDivisionError: division by zero"), err
+
+
+@pytest.mark.parametrize("number, text", [("ENOSPC", "No space left on device"),
+                                          ("EROFS", "Read-only file system"),
+                                          ("EACCES", "Permission denied")])
+def test_1_an_os_error_names_the_path(project_copy, number, text):
+    target = project_copy / "output" / "en" / "page.html"
+    fault = f"raise OSError(errno.{number}, os.strerror(errno.{number}), {str(target)!r})"
+    code, out, err = run_with_fault(project_copy, fault)
+    assert_clean_failure(code, out, err)
+    assert err.strip() == f"error: {target}: {text}", err
+
+
+def test_1_writing_where_a_folder_stands_names_the_folder(built_copy, trap):
+    # A real IsADirectoryError: the page to write is a folder (a careless 'mkdir').
+    page = built_copy / "output" / "en" / f"{SLUG}.html"
+    page.unlink()
+    page.mkdir()
+    code, out, err = cli(trap, built_copy, "--lang", "en", "--format", "html", "--force", "-q")
+    assert_clean_failure(code, out, err)
+    assert err.strip() == f"error: {page}: Is a directory", err
+    assert page.is_dir()
