@@ -119,3 +119,52 @@ def test_1_writing_where_a_folder_stands_names_the_folder(built_copy, trap):
     assert_clean_failure(code, out, err)
     assert err.strip() == f"error: {page}: Is a directory", err
     assert page.is_dir()
+
+
+# --- 2. YAML -------------------------------------------------------------------------------------
+
+LAUGHS = "lol: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"l{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 10))
+
+FRONT_MATTER = {
+    # name: (front matter after '---', its line with the problem, words)
+    "anchor and alias": ("title: &t 标题\nlang: zh-Hans\ndescription: *t\n", 2, "aliases and merge keys"),
+    "alias of a key": ("lang: &l zh-Hans\ntitle: 标题\n*l : x\n", 2, "aliases and merge keys"),
+    "merge key": ("title: 标题\nlang: zh-Hans\n<<: {description: 说明}\n", 4, "aliases and merge keys"),
+    "merge of an alias": ("title: 标题\nlang: zh-Hans\nrights: &base {en: x}\n<<: *base\n", 4,
+                          "aliases and merge keys"),
+    "billion laughs": (f"title: 标题\nlang: zh-Hans\n{LAUGHS}", 4, "aliases and merge keys"),
+    "python tag": ('title: !!python/object/apply:os.system ["touch PWNED"]\nlang: zh-Hans\n', 2, "tag"),
+    "custom tag": ("title: !shout 标题\nlang: zh-Hans\n", 2, "tag"),
+    "lone surrogate": ('title: "\\ud800 标题"\nlang: zh-Hans\n', 2, "surrogate"),
+    "lone surrogate key": ('title: 标题\nlang: zh-Hans\n"\\udfff": x\n', 4, "surrogate"),
+    "a list": ("- title\n- zh-Hans\n", 2, "mapping"),
+    "a string": ("just some words\n", 2, "mapping"),
+    "nothing": ("", 2, "mapping"),
+}
+
+
+@pytest.mark.parametrize("case", list(FRONT_MATTER))
+def test_2_hostile_front_matter_is_refused_at_its_line(built_copy, trap, case):
+    front, line, words = FRONT_MATTER[case]
+    write_source(built_copy, "evil.md", doc("段落。", front=front))
+    refused_quickly(trap, built_copy, "--format", "html", where=f"source/evil.md:{line}", words=(words,))
+    assert not (built_copy / "PWNED").exists()
+
+
+def test_2_check_refuses_an_alias_too(built_copy, trap):
+    write_source(built_copy, "evil.md", doc("段落。", front="title: &t 标题\nlang: zh-Hans\ndescription: *t\n"))
+    printed = refused_quickly(trap, built_copy, "check", where="source/evil.md:2",
+                              words=("YAML aliases and merge keys are not allowed",))
+    assert len(error_lines(printed)) == 1, printed
+
+
+@pytest.mark.parametrize("case", ["anchor and alias", "billion laughs", "python tag", "lone surrogate"])
+def test_2_hostile_book_yaml_is_refused_at_its_line(built_copy, trap, case):
+    front, line, words = FRONT_MATTER[case]
+    book = built_copy / "source" / "book"
+    book.mkdir()
+    (book / "one.md").write_text("---\ntitle: 一\n---\n\n# 一\n\n段落。\n", encoding="utf-8")
+    (book / "book.yaml").write_text(front + "chapters: [one.md]\n", encoding="utf-8")
+    refused_quickly(trap, built_copy, "--format", "html", where=f"source/book/book.yaml:{line - 1}", words=(words,))
+    assert not (built_copy / "PWNED").exists()
