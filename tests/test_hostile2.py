@@ -168,3 +168,47 @@ def test_2_hostile_book_yaml_is_refused_at_its_line(built_copy, trap, case):
     (book / "book.yaml").write_text(front + "chapters: [one.md]\n", encoding="utf-8")
     refused_quickly(trap, built_copy, "--format", "html", where=f"source/book/book.yaml:{line - 1}", words=(words,))
     assert not (built_copy / "PWNED").exists()
+
+
+# --- 3. the configuration --------------------------------------------------------------------------
+
+def set_config(root: Path, table: str) -> int:
+    """Replace [tool.diglot] by ``table`` (TOML text); return the line it starts on."""
+    path = root / "pyproject.toml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("[tool.diglot]")
+    end = text.find("\n[", start)
+    text = text[:start] + table + ("" if end < 0 else text[end:])
+    path.write_text(text, encoding="utf-8")
+    return text[:start].count("\n") + 1
+
+
+CONFIGS = {
+    # name: ([tool.diglot] replacement, line offset of the problem from its start, words)
+    "a string": ('[tool.mypy]\nstrict = true\n\n[tool]\ndiglot = "html"\n', 4, ("must be a table", "string")),
+    "an integer": ("[tool]\ndiglot = 3\n", 1, ("must be a table", "whole number")),
+    "an array of tables": ('[[tool.diglot]]\nlanguages = ["en"]\n\n[[tool.diglot]]\nformats = ["html"]\n', 0,
+                           ("must be a table", "list")),
+    "languages = 3": ('[tool.diglot]\nlanguages = 3\n', 1, ("'languages' must be a list", "whole number")),
+    "formats = pdf": ('[tool.diglot]\nformats = "pdf"\n', 1, ("'formats' must be a list", "string")),
+    "100000 languages": ("[tool.diglot]\nlanguages = [" + ", ".join(['"en"'] * 100_000) + "]\n", 1,
+                         ("100,000", "at most")),
+    "100000 nested arrays": ("[tool.diglot]\nlanguages = " + "[" * 100_000 + "]" * 100_000 + "\n", 1,
+                             ("nested",)),
+}
+
+
+@pytest.mark.parametrize("case", list(CONFIGS))
+def test_3_careless_or_hostile_configuration_is_refused(built_copy, trap, case):
+    table, offset, words = CONFIGS[case]
+    start = set_config(built_copy, table)
+    refused_quickly(trap, built_copy, "--format", "html", where=f"pyproject.toml:{start + offset}", words=words)
+
+
+@pytest.mark.parametrize("command", ["build", "check", "update"])
+def test_3_a_folder_for_pyproject_toml_is_refused(built_copy, trap, command):
+    config = built_copy / "pyproject.toml"
+    config.unlink()
+    config.mkdir()
+    printed = refused_quickly(trap, built_copy, command, where="pyproject.toml", words=("folder",))
+    assert len(error_lines(printed)) == 1, printed
