@@ -212,3 +212,82 @@ def test_3_a_folder_for_pyproject_toml_is_refused(built_copy, trap, command):
     config.mkdir()
     printed = refused_quickly(trap, built_copy, command, where="pyproject.toml", words=("folder",))
     assert len(error_lines(printed)) == 1, printed
+
+
+# --- 4. catalogues ---------------------------------------------------------------------------------
+
+PLURAL_ENTRY = '\n#: source/x.md:1\nmsgid "One message"\nmsgid_plural "Many messages"\nmsgstr[0] "Un"\nmsgstr[1] "Des"\n'
+
+
+@pytest.mark.parametrize("args", [("--format", "html", "--lang", "en"), ("check",), ("update",)])
+def test_4_plural_forms_in_a_document_catalogue_are_refused(built_copy, trap, args):
+    po = built_copy / EN_PO
+    text = po.read_text(encoding="utf-8")
+    line = text.count("\n") + 4  # the msgid_plural line of the entry appended
+    po.write_text(text + PLURAL_ENTRY, encoding="utf-8")
+    refused_quickly(trap, built_copy, *args, where=f"{EN_PO}:{line}",
+                    words=("document messages have no plural forms",))
+
+
+@pytest.mark.parametrize("args", [("--format", "html"), ("check",), ("update",)])
+def test_4_a_catalogue_folder_that_is_no_locale_is_refused(built_copy, trap, args):
+    folder = built_copy / "translations" / "xx_INVALID" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    shutil.copy2(built_copy / EN_PO, folder / f"{SLUG}.po")
+    printed = refused_quickly(trap, built_copy, *args, where=None,
+                              words=("catalogue folder xx_INVALID is not a locale",))
+    assert re.search(r"translations/xx_INVALID(/LC_MESSAGES/[^:\s]+\.po)?(:\d+)?: ", printed), printed
+    assert "ValueError" not in printed
+
+
+BIG_PLURAL = "(n==1)||" * 12_500 + "0"
+PLURAL_FORMS = {
+    "code": ("nplurals=2; plural=__import__('os').system('touch PWNED');", "not allowed"),
+    "attribute": ("nplurals=2; plural=n.__class__;", "not allowed"),
+    "unbalanced": ("nplurals=2; plural=((n != 1);", "parenthes"),
+    "100 kB": (f"nplurals=2; plural={BIG_PLURAL};", "long"),
+    "no nplurals": ("plural=0;", "nplurals"),
+    "nplurals not a number": ("nplurals=two; plural=0;", "nplurals"),
+    "a lone ternary": ("nplurals=2; plural=n ? 1;", "Plural-Forms"),
+}
+
+
+@pytest.mark.parametrize("case", list(PLURAL_FORMS))
+@pytest.mark.parametrize("args", [("--format", "html", "--lang", "zh-Hans"), ("check",), ("update",)])
+def test_4_a_hostile_plural_forms_header_is_refused(built_copy, trap, case, args):
+    value, word = PLURAL_FORMS[case]
+    po = built_copy / UI_PO
+    lines = po.read_text(encoding="utf-8").split("\n")
+    at = next(i for i, text in enumerate(lines) if text.startswith('"Plural-Forms:'))
+    lines[at] = f'"Plural-Forms: {value}\\n"'
+    po.write_text("\n".join(lines), encoding="utf-8")
+    refused_quickly(trap, built_copy, *args, where=f"{UI_PO}:{at + 1}", words=(word,))
+    assert not (built_copy / "PWNED").exists()
+
+
+def test_4_a_glossary_that_is_not_utf8_is_refused(built_copy, trap):
+    glossary = built_copy / "translations" / "glossary.csv"
+    glossary.write_bytes(glossary.read_bytes() + "网络安全,cybersecurity,網絡安全,\n".encode("gbk"))
+    line = glossary.read_bytes().count(b"\n")
+    refused_quickly(trap, built_copy, "check", where=f"translations/glossary.csv:{line}", words=("UTF-8",))
+
+
+MALFORMED_POT = {
+    "a reference without a line": (lambda t: t.replace(f"#: source/{SLUG}.md:", f"#: source/{SLUG}.md:abc ", 1),
+                                   "reference"),
+    "an unterminated string": (lambda t: t.replace('msgstr ""\n\n', 'msgstr "\n\n', 2), "unterminated"),
+    "a stray line": (lambda t: t.replace("\n\n#.", "\n\nthis is not PO\n#.", 1), "PO"),
+    "not UTF-8": (lambda t: t.replace("\n\n#.", "\n\n# \udcff\n#.", 1), "UTF-8"),
+}
+
+
+@pytest.mark.parametrize("case", list(MALFORMED_POT))
+def test_4_a_malformed_pot_is_refused_by_update(built_copy, trap, case):
+    pot = built_copy / POT
+    change, word = MALFORMED_POT[case]
+    before = pot.read_text(encoding="utf-8")
+    after = change(before)
+    assert after != before
+    pot.write_bytes(after.encode("utf-8", "surrogateescape"))
+    changed = next(i for i, (a, b) in enumerate(zip(before.split("\n"), after.split("\n"))) if a != b) + 1
+    refused_quickly(trap, built_copy, "update", where=f"{POT}:{changed}", words=(word,))
