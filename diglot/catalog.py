@@ -6,6 +6,7 @@ meet the disk, ``extract_document`` and ``translate`` only meet Documents.
 
 from __future__ import annotations
 
+import gettext
 import io
 import re
 from dataclasses import replace
@@ -159,8 +160,8 @@ def _check_references(text: str, path: Path) -> None:
 
 # --- Plural-Forms: checked before Babel or gettext evaluates it ------------------------------
 
-#: Longer than any language's rule in CLDR (Arabic's is about 90 characters).
-MAX_PLURAL_CHARS = 300
+#: Python's gettext refuses longer ones; CLDR's longest rule (Cornish, kw) is about 470 characters.
+MAX_PLURAL_CHARS = 1000
 MAX_PLURAL_DEPTH = 20
 MAX_NPLURALS = 6
 _PLURAL_TOKEN = re.compile(r"\s*(\w+|==|!=|<=|>=|&&|\|\||[<>?:!()*/%+-])")
@@ -184,8 +185,27 @@ def _check_plural_forms(text: str, path: Path) -> None:
                           f"{count.strip()[:40]!r}", path, line)
     try:
         _PluralParser(expression).parse()
+        plural = gettext.c2py(expression)  # only the grammar above reaches Python's compiler
     except ValueError as exc:
         raise DiglotError(f"Plural-Forms: {exc}", path, line) from None
+    _check_plural_values(plural, int(count), path, line)
+
+
+#: The counts a plural rule is tried on: every rule of CLDR differs within the first thousand.
+_PLURAL_SAMPLES = (*range(1001), 10_000, 100_000, 1_000_000)
+
+
+def _check_plural_values(plural, count: int, path: Path, line: int) -> None:
+    """What gettext would do with the rule at run time: no division by zero, and a form
+    for every count that the catalogue has (0 … nplurals - 1)."""
+    for n in _PLURAL_SAMPLES:
+        try:
+            form = plural(n)
+        except ZeroDivisionError:
+            raise DiglotError(f"Plural-Forms: the plural expression divides by zero for n = {n}", path, line) from None
+        if not 0 <= form < count:
+            raise DiglotError(f"Plural-Forms: the plural expression gives form {form} for n = {n}, but nplurals is "
+                              f"{count} (forms 0 to {count - 1})", path, line)
 
 
 def _header_field(text: str, name: str) -> tuple[str, int] | None:

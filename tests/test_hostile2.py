@@ -249,6 +249,8 @@ PLURAL_FORMS = {
     "no nplurals": ("plural=0;", "nplurals"),
     "nplurals not a number": ("nplurals=two; plural=0;", "nplurals"),
     "a lone ternary": ("nplurals=2; plural=n ? 1;", "Plural-Forms"),
+    "division by zero": ("nplurals=2; plural=n % (n - n);", "divides by zero for n = 0"),
+    "a form beyond nplurals": ("nplurals=2; plural=n;", "gives form 2 for n = 2"),
 }
 
 
