@@ -3,7 +3,7 @@
 Each case runs the CLI as a user would (``build.py -C COPY …`` in a subprocess, the trap
 of tests/test_hostile.py as every proxy) and expects exit code 1, a one-line message that
 names the file (and the line where there is one), no traceback, every previous output
-byte-identical, every catalogue untouched, and the refusal within a second.
+byte-identical, every catalogue untouched, and the refusal within a second of CPU.
 
 1. the CLI's last resort: an unexpected exception or an OSError is one line, not a traceback;
 2. YAML (front matter, book.yaml): no anchors, aliases, merge keys or tags (so no
@@ -17,6 +17,7 @@ byte-identical, every catalogue untouched, and the refusal within a second.
 from __future__ import annotations
 
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -29,8 +30,9 @@ from conftest import REPO, SLUG, output_snapshot
 from test_hostile import (BODY_LINE, EN_PO, assert_clean_failure, catalogue_hashes, cli, doc,  # noqa: F401
                           trap, write_source)
 
-#: Seconds a refusal may take, Python's start included (a build of one page takes several).
-QUICK = 1.0
+#: CPU seconds a refusal may take, Python's start included (a build of one page takes several);
+#: the machine may be shared, so the wall clock only has to stay under SLOW (a hang fails sooner).
+QUICK, SLOW = 1.0, 5.0
 UI_PO = "translations/zh_Hans/LC_MESSAGES/ui.po"
 POT = f"translations/{SLUG}.pot"
 
@@ -42,13 +44,14 @@ def project_files(root: Path) -> dict[str, bytes]:
             if p.is_file()}
 
 
-def refused_quickly(trap, root: Path, *args: str, where: str | None, words: tuple[str, ...] = ()) -> str:
-    """Run the CLI; expect exit 1 within QUICK seconds, one line naming ``where`` (``path`` or
-    ``path:line``) and ``words``, no traceback, and no file written. Returns what was printed."""
+def refused_quickly(trap, root: Path, *args: str, where: str | None, words: tuple[str, ...] = (),
+                    lines: int = 1) -> str:
+    """Run the CLI; expect exit 1 within QUICK seconds of CPU, one line (``lines``) naming ``where``
+    (``path`` or ``path:line``) and ``words``, no traceback, and no file written. Returns what was printed."""
     outputs, catalogues, inputs = output_snapshot(root), catalogue_hashes(root), project_files(root)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _children_cpu()
     code, out, err = cli(trap, root, *args)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, _children_cpu() - cpu
     assert_clean_failure(code, out, err)
     printed = err + out
     if where is not None:
@@ -56,11 +59,18 @@ def refused_quickly(trap, root: Path, *args: str, where: str | None, words: tupl
         assert re.search(pattern, printed), f"the message does not name {where}:\n{printed}"
     for word in words:
         assert word in printed, f"{word!r} not in the message:\n{printed}"
-    assert seconds < QUICK, f"the refusal took {seconds:.2f}s"
+    assert len(error_lines(printed)) == lines, f"not {lines} line(s):\n{printed}"
+    assert cpu < QUICK and seconds < SLOW, f"the refusal took {cpu:.2f}s of CPU, {seconds:.2f}s in all"
     assert output_snapshot(root) == outputs, "outputs were written by a refused command"
     assert catalogue_hashes(root) == catalogues, "a refused command modified a catalogue"
     assert project_files(root) == inputs, "a refused command wrote into the project"
     return printed
+
+
+def _children_cpu() -> float:
+    """CPU seconds used so far by the finished child processes (the CLI runs)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def error_lines(printed: str) -> list[str]:
@@ -234,7 +244,8 @@ def test_4_a_catalogue_folder_that_is_no_locale_is_refused(built_copy, trap, arg
     folder = built_copy / "translations" / "xx_INVALID" / "LC_MESSAGES"
     folder.mkdir(parents=True)
     shutil.copy2(built_copy / EN_PO, folder / f"{SLUG}.po")
-    printed = refused_quickly(trap, built_copy, *args, where=None,
+    # check lists every problem: the folder, and the catalogue in it
+    printed = refused_quickly(trap, built_copy, *args, where=None, lines=2 if args == ("check",) else 1,
                               words=("catalogue folder xx_INVALID is not a locale",))
     assert re.search(r"translations/xx_INVALID(/LC_MESSAGES/[^:\s]+\.po)?(:\d+)?: ", printed), printed
     assert "ValueError" not in printed
