@@ -224,7 +224,8 @@ def check_templates(config: Config) -> None:
     env = make_environment(config.templates_dir, config.root)
     errors = [*_links_leaving(config.templates_dir, config.root),
               *_links_leaving(config.source_dir, config.root, deep=False),
-              *_links_leaving(config.translations_dir, config.root, deep=False)]
+              *_links_leaving(config.translations_dir, config.root, deep=False),
+              *_locale_folders(config.translations_dir)]
     if errors:  # read nothing through such a link, not even to compile it
         raise errors[0] if len(errors) == 1 else DiglotErrors(errors)
     for path in sorted(config.templates_dir.rglob("*.j2")):
@@ -257,6 +258,19 @@ def _links_leaving(folder: Path, root: Path, deep: bool = True):
             confined(path, root)
         except DiglotError as exc:
             yield exc
+
+
+def _locale_folders(translations: Path):
+    """An error for each translations/<folder>/LC_MESSAGES whose folder names no language: its
+    catalogues would never be published (a typo such as fr_FX), and reading them would fail."""
+    from .catalog import locale_folder_problem
+    from .languages import language, tag_of_locale
+
+    for folder in sorted(translations.glob("*/LC_MESSAGES")):
+        try:
+            language(tag_of_locale(folder.parent.name))
+        except DiglotError as exc:
+            yield DiglotError(locale_folder_problem(folder, exc.message), folder.parent)
 
 
 def _check_catalogues(config: Config) -> None:

@@ -6,6 +6,7 @@ meet the disk, ``extract_document`` and ``translate`` only meet Documents.
 
 from __future__ import annotations
 
+import gettext
 import io
 import re
 from dataclasses import replace
@@ -71,14 +72,39 @@ class _StrictParser(PoFileParser):
 
 def read_catalog(path: Path, lang: str | None = None) -> Catalog:
     """Parse a PO file strictly; any problem is a DiglotError at path:line."""
-    confined(path, _translations_folder(path))
+    locale = _catalogue_locale(path, lang)
+    text = _read_po_text(path, _translations_folder(path))
+    _check_plural_forms(text, path)
+    if not _is_ui_catalogue(path):
+        _no_plural_entries(text, path)
+    catalog = _parse_po(text, path, Catalog(locale=locale, charset="utf-8"))
+    _check_header(catalog, text, path)
+    _restore_previous(catalog)
+    for message in catalog:
+        if message.id and isinstance(message.string, str):
+            message.string = clean_text(message.string)
+    return catalog
+
+
+def read_template(path: Path) -> Catalog:
+    """Parse a POT file as strictly as a catalogue (its header may be fuzzy, as xgettext's
+    are), and check each ``#:`` reference, which Babel drops silently when it is not file:line."""
+    text = _read_po_text(path, path.parent)
+    _check_references(text, path)
+    return _parse_po(text, path, Catalog(charset="utf-8"))
+
+
+def _read_po_text(path: Path, folder: Path) -> str:
+    """The text of a PO or POT file inside ``folder``: UTF-8, every string line well formed."""
+    confined(path, folder)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise DiglotError(f"cannot read the file: {exc.strerror}", path) from None
-    text = _decode_po(data, path)
-    text = _check_string_lines(text, path)
-    catalog = Catalog(locale=locale_of(lang) if lang else None, charset="utf-8")
+    return _check_string_lines(_decode_po(data, path), path)
+
+
+def _parse_po(text: str, path: Path, catalog: Catalog) -> Catalog:
     parser = _StrictParser(catalog, ignore_obsolete=False, abort_invalid=True)
     try:
         parser.parse(io.StringIO(text))
@@ -86,12 +112,205 @@ def read_catalog(path: Path, lang: str | None = None) -> Catalog:
         raise DiglotError(f"invalid PO file: {exc.args[0].rsplit(' on ', 1)[0]}", path, exc.lineno + 1) from None
     except (ValueError, SyntaxError) as exc:
         raise DiglotError(f"invalid PO file: {exc}", path) from None
-    _check_header(catalog, text, path)
-    _restore_previous(catalog)
-    for message in catalog:
-        if message.id and isinstance(message.string, str):
-            message.string = clean_text(message.string)
     return catalog
+
+
+def _catalogue_locale(path: Path, lang: str | None) -> str | None:
+    """The Babel locale of a catalogue, or a DiglotError naming its folder (translations/fr_FX/…)."""
+    if not lang:
+        return None
+    try:
+        return locale_of(lang)
+    except DiglotError as exc:
+        raise DiglotError(locale_folder_problem(path, exc.message), path) from None
+
+
+def locale_folder_problem(path: Path, reason: str) -> str:
+    """Why a catalogue folder is not a language's: the message for translations/<folder>."""
+    folder = next((p.parent.name for p in (path, *path.parents) if p.name == "LC_MESSAGES"), path.name)
+    return (f"the catalogue folder {folder} is not a locale ({reason}); name it after a language, "
+            f"e.g. translations/fr or translations/zh_Hant")
+
+
+def _is_ui_catalogue(path: Path) -> bool:
+    """translations/<locale>/LC_MESSAGES/ui.po: the templates' strings, which may have plural forms
+    (a book chapter called ui is <book>/ui.po, one folder deeper)."""
+    return path.name == "ui.po" and path.parent.name == "LC_MESSAGES"
+
+
+def _no_plural_entries(text: str, path: Path) -> None:
+    """A document message is one block of text: a plural entry would never be used."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.startswith("msgid_plural"):
+            raise DiglotError("document messages have no plural forms; make this entry a plain msgid and msgstr",
+                              path, number)
+
+
+_REFERENCE = re.compile(r"[^\s:]+(?::[^\s:]+)*:\d+")
+
+
+def _check_references(text: str, path: Path) -> None:
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.startswith("#:"):
+            for location in line[2:].split():
+                if not _REFERENCE.fullmatch(location):
+                    raise DiglotError(f"reference {location!r} is not 'file:line'; run 'diglot extract' to "
+                                      "write the templates again", path, number)
+
+
+# --- Plural-Forms: checked before Babel or gettext evaluates it ------------------------------
+
+#: Python's gettext refuses longer ones; CLDR's longest rule (Cornish, kw) is about 470 characters.
+MAX_PLURAL_CHARS = 1000
+MAX_PLURAL_DEPTH = 20
+MAX_NPLURALS = 6
+_PLURAL_TOKEN = re.compile(r"\s*(\w+|==|!=|<=|>=|&&|\|\||[<>?:!()*/%+-])")
+_BINARY_LEVELS = (("||",), ("&&",), ("==", "!="), ("<", ">", "<=", ">="), ("+", "-"), ("*", "/", "%"))
+
+
+def _check_plural_forms(text: str, path: Path) -> None:
+    """The header's Plural-Forms, if any, is 'nplurals=N; plural=EXPRESSION;' with an expression
+    of C's plural grammar only: gettext compiles it into Python, so a hostile one must never reach it."""
+    found = _header_field(text, "Plural-Forms")
+    if found is None:
+        return
+    value, line = found
+    match = re.fullmatch(r"\s*nplurals\s*=\s*([^;]*);\s*plural\s*=\s*(.*?)\s*;?\s*", value, re.S)
+    if match is None:
+        raise DiglotError("Plural-Forms must read 'nplurals=N; plural=EXPRESSION;' (e.g. 'nplurals=1; plural=0;' "
+                          "for Chinese)", path, line)
+    count, expression = match.groups()
+    if not count.strip().isdigit() or not 1 <= int(count) <= MAX_NPLURALS:
+        raise DiglotError(f"Plural-Forms: nplurals must be a whole number from 1 to {MAX_NPLURALS}, not "
+                          f"{count.strip()[:40]!r}", path, line)
+    try:
+        _PluralParser(expression).parse()
+        plural = gettext.c2py(expression)  # only the grammar above reaches Python's compiler
+    except ValueError as exc:
+        raise DiglotError(f"Plural-Forms: {exc}", path, line) from None
+    _check_plural_values(plural, int(count), path, line)
+
+
+#: The counts a plural rule is tried on: every rule of CLDR differs within the first thousand.
+_PLURAL_SAMPLES = (*range(1001), 10_000, 100_000, 1_000_000)
+
+
+def _check_plural_values(plural, count: int, path: Path, line: int) -> None:
+    """What gettext would do with the rule at run time: no division by zero, and a form
+    for every count that the catalogue has (0 … nplurals - 1)."""
+    for n in _PLURAL_SAMPLES:
+        try:
+            form = plural(n)
+        except ZeroDivisionError:
+            raise DiglotError(f"Plural-Forms: the plural expression divides by zero for n = {n}", path, line) from None
+        if not 0 <= form < count:
+            raise DiglotError(f"Plural-Forms: the plural expression gives form {form} for n = {n}, but nplurals is "
+                              f"{count} (forms 0 to {count - 1})", path, line)
+
+
+def _header_field(text: str, name: str) -> tuple[str, int] | None:
+    """A field of the header entry (the msgstr of the first msgid "") and the line it starts on."""
+    lines = text.split("\n")
+    start = next((i for i, line in enumerate(lines) if line.startswith("msgid ")), None)
+    if start is None or lines[start].strip() != 'msgid ""' or start + 1 >= len(lines) \
+            or lines[start + 1].strip() != 'msgstr ""':
+        return None
+    joined, starts = "", []
+    for number in range(start + 3, len(lines) + 1):  # 1-based lines after 'msgstr ""'
+        stripped = lines[number - 1].strip()
+        if not stripped.startswith('"'):
+            break
+        starts.append((len(joined), number))
+        joined += stripped[1:-1]
+    at = joined.find(f"{name}:")
+    if at < 0:
+        return None
+    end = joined.find("\\n", at)
+    line = max(number for offset, number in starts if offset <= at)
+    return joined[at + len(name) + 1: end if end >= 0 else len(joined)], line
+
+
+class _PluralParser:
+    """Recursive descent over gettext's plural grammar: n, integers, ?:, || &&, comparisons,
+    + - * / %, ! and parentheses. Anything else (a name, a dot, a call) is refused."""
+
+    def __init__(self, expression: str):
+        if len(expression) > MAX_PLURAL_CHARS:
+            raise ValueError(f"the plural expression is {len(expression):,} characters long; at most "
+                             f"{MAX_PLURAL_CHARS} are allowed")
+        self.tokens, at = [], 0
+        while at < len(expression):
+            if expression[at:].strip() == "":
+                break
+            match = _PLURAL_TOKEN.match(expression, at)
+            if match is None or (match.group(1)[0].isalnum() and match.group(1) != "n"
+                                 and not match.group(1).isdigit()):
+                bad = match.group(1) if match else expression[at:].strip()[0]
+                raise ValueError(f"{bad!r} is not allowed in a plural expression (only n, numbers, ?:, "
+                                 "comparisons, arithmetic, && || ! and parentheses)")
+            self.tokens.append(match.group(1))
+            at = match.end()
+        self.position, self.depth = 0, 0
+
+    def parse(self) -> None:
+        if not self.tokens:
+            raise ValueError("the plural expression is empty")
+        self._ternary()
+        if self.position < len(self.tokens):
+            token = self.tokens[self.position]
+            raise ValueError("unbalanced parentheses in the plural expression" if token == ")"
+                             else f"unexpected {token!r} in the plural expression")
+
+    def _peek(self) -> str | None:
+        return self.tokens[self.position] if self.position < len(self.tokens) else None
+
+    def _take(self) -> str:
+        token = self._peek()
+        if token is None:
+            raise ValueError("the plural expression ends too early")
+        self.position += 1
+        return token
+
+    def _nest(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_PLURAL_DEPTH:
+            raise ValueError(f"the plural expression nests more than {MAX_PLURAL_DEPTH} deep")
+
+    def _ternary(self) -> None:
+        """a ? b : c ? d : e — the chain is a loop; only a middle operand or parentheses nest."""
+        while True:
+            self._binary(0)
+            if self._peek() != "?":
+                return
+            self._take()
+            self._nest()
+            self._ternary()
+            self.depth -= 1
+            if self._peek() != ":":
+                raise ValueError("'?' without its ':' in the plural expression")
+            self._take()
+
+    def _binary(self, level: int) -> None:
+        operand = (lambda: self._binary(level + 1)) if level + 1 < len(_BINARY_LEVELS) else self._unary
+        operand()
+        while self._peek() in _BINARY_LEVELS[level]:
+            self._take()
+            operand()
+
+    def _unary(self) -> None:
+        token = self._take()
+        while token == "!":
+            token = self._take()
+        if token == "(":
+            self._nest()
+            self._ternary()
+            if self._peek() != ")":
+                raise ValueError("unbalanced parentheses in the plural expression")
+            self._take()
+            self.depth -= 1
+        elif token != "n" and not token.isdigit():
+            raise ValueError("unbalanced parentheses in the plural expression" if token == ")"
+                             else f"unexpected {token!r} in the plural expression")
 
 
 def _translations_folder(path: Path) -> Path:

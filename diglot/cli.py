@@ -10,6 +10,7 @@ import argparse
 import logging
 import sys
 import time
+import traceback
 from pathlib import Path
 
 from .config import FORMATS, PAPERS, PDF_VARIANTS, find_root, load_config
@@ -138,6 +139,25 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; outputs already written are complete, the rest are unchanged", file=sys.stderr)
         return EXIT_FAILED
+    except OSError as exc:
+        print(f"error: {_os_error(exc)}", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as exc:  # the last resort: one line for a bug, the traceback on request
+        if args.verbose:
+            traceback.print_exc()
+            print(f"error: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        else:
+            print(f"error: internal error: {type(exc).__name__}: {exc} (run with --verbose for the traceback)",
+                  file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _os_error(exc: OSError) -> str:
+    """'path: No space left on device': what the system refused, and where (a full disk, a
+    read-only mount, a folder where a file should be), without the Python around it."""
+    reason = exc.strerror or str(exc)
+    path = exc.filename2 if exc.filename2 is not None else exc.filename  # a rename's target, not its temporary file
+    return reason if path is None else f"{path}: {reason}"
 
 
 def _insert_default_command(argv: list[str]) -> list[str]:

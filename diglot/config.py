@@ -113,6 +113,8 @@ def load_config(root: Path) -> Config:
     except tomllib.TOMLDecodeError as exc:
         line = int(m.group(1)) if (m := re.search(r"line (\d+)", str(exc))) else None
         raise DiglotError(f"invalid TOML: {exc}", path, line) from None
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        raise DiglotError("invalid TOML: arrays or tables nested too deeply", path, _deepest_line(text)) from None
     tool = data.get("tool", {})
     table = tool.get("diglot", {}) if isinstance(tool, dict) else tool
     values = _validate(table, text, path)
@@ -253,9 +255,30 @@ def _cross_checks(values: dict) -> list[tuple[str, str]]:
 
 
 def _table_line(text: str) -> int | None:
+    """The line that makes [tool.diglot]: its header, ``diglot =`` under [tool], or a dotted
+    ``tool.diglot =`` at the top (not [project.scripts]' ``diglot = "diglot.cli:main"``)."""
+    table = ""
     for number, line in enumerate(text.split("\n"), start=1):
-        if re.match(r"\s*(\[\[?\s*tool\.diglot\s*\]|tool\s*\.\s*diglot\s*=|diglot\s*=|tool\s*=)", line):
+        stripped = line.strip()
+        if re.match(r"\[\[?\s*tool\s*\.\s*diglot\s*\]", stripped):
             return number
+        if stripped.startswith("["):
+            table = re.sub(r"[\s\[\]]", "", stripped)
+        elif (table == "tool" and re.match(r"diglot\s*[=.]", stripped)) or \
+                (table == "" and re.match(r"tool\s*\.\s*diglot\s*[=.]", stripped)) or \
+                (table == "" and re.match(r"tool\s*=", stripped)):
+            return number
+    return None
+
+
+def _deepest_line(text: str) -> int | None:
+    """The line where brackets first nest deeper than a configuration ever needs."""
+    depth = 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        for char in line:
+            depth += {"[": 1, "{": 1, "]": -1, "}": -1}.get(char, 0)
+            if depth > 20:
+                return number
     return None
 
 

@@ -12,7 +12,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import yaml
 
 from . import fonts
 from .cover import cover_image
@@ -148,7 +147,9 @@ def _titles(title: str, subtitle: str) -> str | list[dict]:
 
 @lru_cache(maxsize=None)
 def _label_table(path: Path, mtime_ns: int) -> dict:
-    table = yaml.safe_load(path.read_text(encoding="utf-8"))
+    from .source import load_yaml
+
+    table, _node = load_yaml(path.read_text(encoding="utf-8"), path, what="YAML")  # no aliases or tags from a template either
     if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
         raise DiglotError("labels must be a table of 'name: English text' lines (their translations are in "
                           "the UI catalogues, translations/<locale>/LC_MESSAGES/ui.po)", path)

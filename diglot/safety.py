@@ -118,6 +118,8 @@ def confined(path: Path, folder: Path) -> None:
                           "files inside the project", path)
     if not resolved.exists():
         raise DiglotError("no such file", path)
+    if resolved.is_dir():
+        raise DiglotError("this is a folder, not a file (a regular file is needed here)", path)
     if not resolved.is_file():
         raise DiglotError("not a regular file", path)
 

@@ -159,14 +159,64 @@ def _split_front_matter(text: str, path: Path) -> tuple[str, int]:
     return front, front.count("\n") + 2
 
 
+ALIASES_REFUSED = "YAML aliases and merge keys are not allowed; write each value out"
+#: Tags a plain YAML file may spell out (!!str 2018); any other tag asks a loader to build something.
+_CORE_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "seq", "map"))
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+class _Refused(yaml.MarkedYAMLError):
+    """Well-formed YAML that Diglot will not read; its problem is the whole message."""
+
+
 class _FrontMatterLoader(yaml.SafeLoader):
-    """SafeLoader that leaves dates as text: we check them ourselves, with a line number."""
+    """SafeLoader that leaves dates as text (we check them ourselves, with a line number) and
+    refuses, at the line where it starts, what front matter never needs and an attacker uses:
+    anchors and aliases (a billion-laughs bomb is nine lines of them), merge keys, tags that
+    ask for an object, and lone surrogates ("\\ud800", which no UTF-8 output can hold)."""
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise _Refused(problem=ALIASES_REFUSED, problem_mark=event.start_mark)
+        tag = getattr(event, "tag", None)
+        if tag is not None and tag not in _CORE_TAGS:
+            raise _Refused(problem=f"the YAML tag {tag.replace('tag:yaml.org,2002:', '!!')} is not allowed; "
+                                   "front matter holds plain text, numbers, lists and mappings",
+                           problem_mark=event.start_mark)
+        node = super().compose_node(parent, index)
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag == _MERGE_TAG:
+                raise _Refused(problem=ALIASES_REFUSED, problem_mark=node.start_mark)
+            if _SURROGATE.search(node.value):
+                raise _Refused(problem="a lone surrogate escape (\\ud800-\\udfff) is not a character; "
+                                       "write the character itself", problem_mark=node.start_mark)
+        return node
 
 
 _FrontMatterLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
+
+def load_yaml(text: str, path: Path, line_offset: int = 0, what: str = "front matter"):
+    """The value of a YAML input and its node (for the lines of its keys), read once with the
+    refusing loader; a problem is a DiglotError at the file's line (``line_offset``: lines before)."""
+    loader = _FrontMatterLoader(text)
+    try:
+        node = loader.get_single_node()
+        return (loader.construct_document(node) if node is not None else None), node
+    except _Refused as exc:
+        raise DiglotError(exc.problem, path, exc.problem_mark.line + 1 + line_offset) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 + line_offset if mark is not None else 1
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise DiglotError(f"malformed {what}: {problem}", path, line) from None
+    finally:
+        loader.dispose()
 
 
 def parse_front_matter_text(text: str, path: Path, allowed: set[str], line_offset: int = 0) -> tuple[dict, dict]:
@@ -177,14 +227,7 @@ def parse_front_matter_text(text: str, path: Path, allowed: set[str], line_offse
 def _parse_front_matter(front: str, path: Path, allowed: set[str] = frozenset(KNOWN_KEYS), needs_lang: bool = True,
                         line_offset: int = 1) -> tuple[dict, dict[str, int]]:
     """Return the fields and the 1-based file line of each key (``line_offset``: lines before the YAML)."""
-    try:
-        node = yaml.compose(front, Loader=_FrontMatterLoader)
-        fields = yaml.load(front, Loader=_FrontMatterLoader)  # noqa: S506 (a SafeLoader subclass)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 + line_offset if mark is not None else 1
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise DiglotError(f"malformed front matter: {problem}", path, line) from None
+    fields, node = load_yaml(front, path, line_offset)
     if not isinstance(fields, dict) or not isinstance(node, yaml.MappingNode):
         raise DiglotError("front matter must be a mapping of 'key: value' lines", path, 1 + line_offset)
     lines: dict[str, int] = {}

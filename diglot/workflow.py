@@ -141,8 +141,9 @@ def _read_template(config: Config, domain: str) -> Catalog:
     path = pot_path(config, domain)
     if not path.exists():
         raise DiglotError(f"{path} does not exist; run 'diglot extract' first")
-    with path.open("rb") as handle:
-        return read_po(handle)
+    from .catalog import read_template
+
+    return read_template(path)  # strictly, with path:line, like a catalogue
 
 
 # --- update and init -----------------------------------------------------------
@@ -678,12 +679,30 @@ def read_glossary(path: Path) -> list[dict]:
     """The glossary: a column per language (BCP 47 tags in the header row), a row per term."""
     if not path.exists():
         return []
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = _glossary_rows(path)
     header = list(rows[0]) if rows else []
     if rows and not any(_is_tag(column) for column in header):
         raise DiglotError("glossary needs a header row of language tags, e.g. 'zh-Hans,en,zh-Hant,note'", path, 1)
     return [{canonical(k) if _is_tag(k) else k: (v or "").strip() for k, v in row.items() if k} for row in rows]
+
+
+def _glossary_rows(path: Path) -> list[dict]:
+    """The glossary's rows; bytes that are not UTF-8 or a broken CSV line are an error at their line."""
+    from .safety import confined
+
+    confined(path, path.parent)
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DiglotError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the glossary as UTF-8", path,
+                          line) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        return list(reader)
+    except csv.Error as exc:
+        raise DiglotError(f"malformed CSV: {exc}", path, reader.line_num) from None
 
 
 def _is_tag(column: str | None) -> bool:

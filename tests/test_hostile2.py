@@ -1,0 +1,306 @@
+"""Hostile input, second round (issue 19): every case is refused in one line, fast, and harmlessly.
+
+Each case runs the CLI as a user would (``build.py -C COPY …`` in a subprocess, the trap
+of tests/test_hostile.py as every proxy) and expects exit code 1, a one-line message that
+names the file (and the line where there is one), no traceback, every previous output
+byte-identical, every catalogue untouched, and the refusal within a second of CPU.
+
+1. the CLI's last resort: an unexpected exception or an OSError is one line, not a traceback;
+2. YAML (front matter, book.yaml): no anchors, aliases, merge keys or tags (so no
+   billion laughs), no lone surrogates, a mapping or nothing;
+3. the configuration: [tool.diglot] of the wrong kind, keys of the wrong type, a folder
+   for pyproject.toml, a huge array;
+4. catalogues: plural forms in a document catalogue, a folder that is no locale, a hostile
+   Plural-Forms header, a glossary that is not UTF-8, a malformed POT.
+"""
+
+from __future__ import annotations
+
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, SLUG, output_snapshot
+from test_hostile import (BODY_LINE, EN_PO, assert_clean_failure, catalogue_hashes, cli, doc,  # noqa: F401
+                          trap, write_source)
+
+#: CPU seconds a refusal may take, Python's start included (a build of one page takes several);
+#: the machine may be shared, so the wall clock only has to stay under SLOW (a hang fails sooner).
+QUICK, SLOW = 1.0, 5.0
+UI_PO = "translations/zh_Hans/LC_MESSAGES/ui.po"
+POT = f"translations/{SLUG}.pot"
+
+
+def project_files(root: Path) -> dict[str, bytes]:
+    """Every input file's bytes (sources, catalogues, templates, configuration): nothing is written."""
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for part in ("source", "translations", "templates") for p in sorted((root / part).rglob("*"))
+            if p.is_file()}
+
+
+def refused_quickly(trap, root: Path, *args: str, where: str | None, words: tuple[str, ...] = (),
+                    lines: int = 1) -> str:
+    """Run the CLI; expect exit 1 within QUICK seconds of CPU, one line (``lines``) naming ``where``
+    (``path`` or ``path:line``) and ``words``, no traceback, and no file written. Returns what was printed."""
+    outputs, catalogues, inputs = output_snapshot(root), catalogue_hashes(root), project_files(root)
+    started, cpu = time.perf_counter(), _children_cpu()
+    code, out, err = cli(trap, root, *args)
+    seconds, cpu = time.perf_counter() - started, _children_cpu() - cpu
+    assert_clean_failure(code, out, err)
+    printed = err + out
+    if where is not None:
+        pattern = re.escape(where) + (r":\s" if re.search(r":\d+$", where) else r"(:\d+)?:\s")
+        assert re.search(pattern, printed), f"the message does not name {where}:\n{printed}"
+    for word in words:
+        assert word in printed, f"{word!r} not in the message:\n{printed}"
+    assert len(error_lines(printed)) == lines, f"not {lines} line(s):\n{printed}"
+    assert cpu < QUICK and seconds < SLOW, f"the refusal took {cpu:.2f}s of CPU, {seconds:.2f}s in all"
+    assert output_snapshot(root) == outputs, "outputs were written by a refused command"
+    assert catalogue_hashes(root) == catalogues, "a refused command modified a catalogue"
+    assert project_files(root) == inputs, "a refused command wrote into the project"
+    return printed
+
+
+def _children_cpu() -> float:
+    """CPU seconds used so far by the finished child processes (the CLI runs)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def error_lines(printed: str) -> list[str]:
+    """The lines that report a problem (check's summary '1 errors, 0 warnings' is not one)."""
+    return [line for line in printed.splitlines() if line and not re.fullmatch(r"\d+ errors, \d+ warnings", line)]
+
+
+# --- 1. the CLI's last resort ------------------------------------------------------------------
+
+def run_with_fault(root: Path, fault: str, *args: str) -> tuple[int, str, str]:
+    """The CLI in a subprocess whose ``diglot.workflow.stats`` (what 'diglot stats' calls) is
+    replaced by ``fault``: the handler under test meets a failure no input can cause today."""
+    script = ("import errno, os, sys\n"
+              f"sys.path.insert(0, {str(REPO)!r})\n"
+              "import diglot.workflow\n"
+              f"def fault(config):\n    {fault}\n"
+              "diglot.workflow.stats = fault\n"
+              "from diglot.cli import main\n"
+              "sys.exit(main(sys.argv[1:]))\n")
+    proc = subprocess.run([sys.executable, "-c", script, "-C", str(root), *args, "stats"],
+                          capture_output=True, text=True, timeout=60)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def test_1_an_unexpected_exception_is_one_line_without_traceback(project_copy):
+    code, out, err = run_with_fault(project_copy, "return {}['missing']")
+    assert_clean_failure(code, out, err)
+    assert err.strip() == ("error: internal error: KeyError: 'missing' "
+                           "(run with --verbose for the traceback)"), err
+
+
+def test_1_verbose_shows_the_traceback_of_an_unexpected_exception(project_copy):
+    code, out, err = run_with_fault(project_copy, "return 1 / 0", "--verbose")
+    assert code == 1, err
+    assert "Traceback" in err and "ZeroDivisionError: division by zero" in err, err
+    assert err.rstrip().endswith("error: internal error: ZeroDivisionError: division by zero"), err
+
+
+@pytest.mark.parametrize("number, text", [("ENOSPC", "No space left on device"),
+                                          ("EROFS", "Read-only file system"),
+                                          ("EACCES", "Permission denied")])
+def test_1_an_os_error_names_the_path(project_copy, number, text):
+    target = project_copy / "output" / "en" / "page.html"
+    fault = f"raise OSError(errno.{number}, os.strerror(errno.{number}), {str(target)!r})"
+    code, out, err = run_with_fault(project_copy, fault)
+    assert_clean_failure(code, out, err)
+    assert err.strip() == f"error: {target}: {text}", err
+
+
+def test_1_writing_where_a_folder_stands_names_the_folder(built_copy, trap):
+    # A real IsADirectoryError: the page to write is a folder (a careless 'mkdir').
+    page = built_copy / "output" / "en" / f"{SLUG}.html"
+    page.unlink()
+    page.mkdir()
+    code, out, err = cli(trap, built_copy, "--lang", "en", "--format", "html", "--force", "-q")
+    assert_clean_failure(code, out, err)
+    assert err.strip() == f"error: {page}: Is a directory", err
+    assert page.is_dir()
+
+
+# --- 2. YAML -------------------------------------------------------------------------------------
+
+LAUGHS = "lol: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"l{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 10))
+
+FRONT_MATTER = {
+    # name: (front matter after '---', its line with the problem, words)
+    "anchor and alias": ("title: &t 标题\nlang: zh-Hans\ndescription: *t\n", 2, "aliases and merge keys"),
+    "alias of a key": ("lang: &l zh-Hans\ntitle: 标题\n*l : x\n", 2, "aliases and merge keys"),
+    "merge key": ("title: 标题\nlang: zh-Hans\n<<: {description: 说明}\n", 4, "aliases and merge keys"),
+    "merge of an alias": ("title: 标题\nlang: zh-Hans\nrights: &base {en: x}\n<<: *base\n", 4,
+                          "aliases and merge keys"),
+    "billion laughs": (f"title: 标题\nlang: zh-Hans\n{LAUGHS}", 4, "aliases and merge keys"),
+    "python tag": ('title: !!python/object/apply:os.system ["touch PWNED"]\nlang: zh-Hans\n', 2, "tag"),
+    "custom tag": ("title: !shout 标题\nlang: zh-Hans\n", 2, "tag"),
+    "lone surrogate": ('title: "\\ud800 标题"\nlang: zh-Hans\n', 2, "surrogate"),
+    "lone surrogate key": ('title: 标题\nlang: zh-Hans\n"\\udfff": x\n', 4, "surrogate"),
+    "a list": ("- title\n- zh-Hans\n", 2, "mapping"),
+    "a string": ("just some words\n", 2, "mapping"),
+    "nothing": ("", 2, "mapping"),
+}
+
+
+@pytest.mark.parametrize("case", list(FRONT_MATTER))
+def test_2_hostile_front_matter_is_refused_at_its_line(built_copy, trap, case):
+    front, line, words = FRONT_MATTER[case]
+    write_source(built_copy, "evil.md", doc("段落。", front=front))
+    refused_quickly(trap, built_copy, "--format", "html", where=f"source/evil.md:{line}", words=(words,))
+    assert not (built_copy / "PWNED").exists()
+
+
+def test_2_check_refuses_an_alias_too(built_copy, trap):
+    write_source(built_copy, "evil.md", doc("段落。", front="title: &t 标题\nlang: zh-Hans\ndescription: *t\n"))
+    printed = refused_quickly(trap, built_copy, "check", where="source/evil.md:2",
+                              words=("YAML aliases and merge keys are not allowed",))
+    assert len(error_lines(printed)) == 1, printed
+
+
+@pytest.mark.parametrize("case", ["anchor and alias", "billion laughs", "python tag", "lone surrogate"])
+def test_2_hostile_book_yaml_is_refused_at_its_line(built_copy, trap, case):
+    front, line, words = FRONT_MATTER[case]
+    book = built_copy / "source" / "book"
+    book.mkdir()
+    (book / "one.md").write_text("---\ntitle: 一\n---\n\n# 一\n\n段落。\n", encoding="utf-8")
+    (book / "book.yaml").write_text(front + "chapters: [one.md]\n", encoding="utf-8")
+    refused_quickly(trap, built_copy, "--format", "html", where=f"source/book/book.yaml:{line - 1}", words=(words,))
+    assert not (built_copy / "PWNED").exists()
+
+
+# --- 3. the configuration --------------------------------------------------------------------------
+
+def set_config(root: Path, table: str) -> int:
+    """Replace [tool.diglot] by ``table`` (TOML text); return the line it starts on."""
+    path = root / "pyproject.toml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("[tool.diglot]")
+    end = text.find("\n[", start)
+    text = text[:start] + table + ("" if end < 0 else text[end:])
+    path.write_text(text, encoding="utf-8")
+    return text[:start].count("\n") + 1
+
+
+CONFIGS = {
+    # name: ([tool.diglot] replacement, line offset of the problem from its start, words)
+    "a string": ('[tool.mypy]\nstrict = true\n\n[tool]\ndiglot = "html"\n', 4, ("must be a table", "string")),
+    "an integer": ("[tool]\ndiglot = 3\n", 1, ("must be a table", "whole number")),
+    "an array of tables": ('[[tool.diglot]]\nlanguages = ["en"]\n\n[[tool.diglot]]\nformats = ["html"]\n', 0,
+                           ("must be a table", "list")),
+    "languages = 3": ('[tool.diglot]\nlanguages = 3\n', 1, ("'languages' must be a list", "whole number")),
+    "formats = pdf": ('[tool.diglot]\nformats = "pdf"\n', 1, ("'formats' must be a list", "string")),
+    "100000 languages": ("[tool.diglot]\nlanguages = [" + ", ".join(['"en"'] * 100_000) + "]\n", 1,
+                         ("100,000", "at most")),
+    "100000 nested arrays": ("[tool.diglot]\nlanguages = " + "[" * 100_000 + "]" * 100_000 + "\n", 1,
+                             ("nested",)),
+}
+
+
+@pytest.mark.parametrize("case", list(CONFIGS))
+def test_3_careless_or_hostile_configuration_is_refused(built_copy, trap, case):
+    table, offset, words = CONFIGS[case]
+    start = set_config(built_copy, table)
+    refused_quickly(trap, built_copy, "--format", "html", where=f"pyproject.toml:{start + offset}", words=words)
+
+
+@pytest.mark.parametrize("command", ["build", "check", "update"])
+def test_3_a_folder_for_pyproject_toml_is_refused(built_copy, trap, command):
+    config = built_copy / "pyproject.toml"
+    config.unlink()
+    config.mkdir()
+    printed = refused_quickly(trap, built_copy, command, where="pyproject.toml", words=("folder",))
+    assert len(error_lines(printed)) == 1, printed
+
+
+# --- 4. catalogues ---------------------------------------------------------------------------------
+
+PLURAL_ENTRY = '\n#: source/x.md:1\nmsgid "One message"\nmsgid_plural "Many messages"\nmsgstr[0] "Un"\nmsgstr[1] "Des"\n'
+
+
+@pytest.mark.parametrize("args", [("--format", "html", "--lang", "en"), ("check",), ("update",)])
+def test_4_plural_forms_in_a_document_catalogue_are_refused(built_copy, trap, args):
+    po = built_copy / EN_PO
+    text = po.read_text(encoding="utf-8")
+    line = text.count("\n") + 4  # the msgid_plural line of the entry appended
+    po.write_text(text + PLURAL_ENTRY, encoding="utf-8")
+    refused_quickly(trap, built_copy, *args, where=f"{EN_PO}:{line}",
+                    words=("document messages have no plural forms",))
+
+
+@pytest.mark.parametrize("args", [("--format", "html"), ("check",), ("update",)])
+def test_4_a_catalogue_folder_that_is_no_locale_is_refused(built_copy, trap, args):
+    folder = built_copy / "translations" / "xx_INVALID" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    shutil.copy2(built_copy / EN_PO, folder / f"{SLUG}.po")
+    # check lists every problem: the folder, and the catalogue in it
+    printed = refused_quickly(trap, built_copy, *args, where=None, lines=2 if args == ("check",) else 1,
+                              words=("catalogue folder xx_INVALID is not a locale",))
+    assert re.search(r"translations/xx_INVALID(/LC_MESSAGES/[^:\s]+\.po)?(:\d+)?: ", printed), printed
+    assert "ValueError" not in printed
+
+
+BIG_PLURAL = "(n==1)||" * 12_500 + "0"
+PLURAL_FORMS = {
+    "code": ("nplurals=2; plural=__import__('os').system('touch PWNED');", "not allowed"),
+    "attribute": ("nplurals=2; plural=n.__class__;", "not allowed"),
+    "unbalanced": ("nplurals=2; plural=((n != 1);", "parenthes"),
+    "100 kB": (f"nplurals=2; plural={BIG_PLURAL};", "long"),
+    "no nplurals": ("plural=0;", "nplurals"),
+    "nplurals not a number": ("nplurals=two; plural=0;", "nplurals"),
+    "a lone ternary": ("nplurals=2; plural=n ? 1;", "Plural-Forms"),
+    "division by zero": ("nplurals=2; plural=n % (n - n);", "divides by zero for n = 0"),
+    "a form beyond nplurals": ("nplurals=2; plural=n;", "gives form 2 for n = 2"),
+}
+
+
+@pytest.mark.parametrize("case", list(PLURAL_FORMS))
+@pytest.mark.parametrize("args", [("--format", "html", "--lang", "zh-Hans"), ("check",), ("update",)])
+def test_4_a_hostile_plural_forms_header_is_refused(built_copy, trap, case, args):
+    value, word = PLURAL_FORMS[case]
+    po = built_copy / UI_PO
+    lines = po.read_text(encoding="utf-8").split("\n")
+    at = next(i for i, text in enumerate(lines) if text.startswith('"Plural-Forms:'))
+    lines[at] = f'"Plural-Forms: {value}\\n"'
+    po.write_text("\n".join(lines), encoding="utf-8")
+    refused_quickly(trap, built_copy, *args, where=f"{UI_PO}:{at + 1}", words=(word,))
+    assert not (built_copy / "PWNED").exists()
+
+
+def test_4_a_glossary_that_is_not_utf8_is_refused(built_copy, trap):
+    glossary = built_copy / "translations" / "glossary.csv"
+    glossary.write_bytes(glossary.read_bytes() + "网络安全,cybersecurity,網絡安全,\n".encode("gbk"))
+    line = glossary.read_bytes().count(b"\n")
+    refused_quickly(trap, built_copy, "check", where=f"translations/glossary.csv:{line}", words=("UTF-8",))
+
+
+MALFORMED_POT = {
+    "a reference without a line": (lambda t: t.replace(f"#: source/{SLUG}.md:", f"#: source/{SLUG}.md:abc ", 1),
+                                   "reference"),
+    "an unterminated string": (lambda t: t.replace('msgstr ""\n\n', 'msgstr "\n\n', 2), "unterminated"),
+    "a stray line": (lambda t: t.replace("\n\n#.", "\n\nthis is not PO\n#.", 1), "PO"),
+    "not UTF-8": (lambda t: t.replace("\n\n#.", "\n\n# \udcff\n#.", 1), "UTF-8"),
+}
+
+
+@pytest.mark.parametrize("case", list(MALFORMED_POT))
+def test_4_a_malformed_pot_is_refused_by_update(built_copy, trap, case):
+    pot = built_copy / POT
+    change, word = MALFORMED_POT[case]
+    before = pot.read_text(encoding="utf-8")
+    after = change(before)
+    assert after != before
+    pot.write_bytes(after.encode("utf-8", "surrogateescape"))
+    changed = next(i for i, (a, b) in enumerate(zip(before.split("\n"), after.split("\n"))) if a != b) + 1
+    refused_quickly(trap, built_copy, "update", where=f"{POT}:{changed}", words=(word,))
