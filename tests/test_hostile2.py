@@ -304,3 +304,72 @@ def test_4_a_malformed_pot_is_refused_by_update(built_copy, trap, case):
     pot.write_bytes(after.encode("utf-8", "surrogateescape"))
     changed = next(i for i, (a, b) in enumerate(zip(before.split("\n"), after.split("\n"))) if a != b) + 1
     refused_quickly(trap, built_copy, "update", where=f"{POT}:{changed}", words=(word,))
+
+
+# --- 5. untrusted text stays text in the e-book ------------------------------------------------
+
+#: Pandoc syntax that would make live attributes, raw output or divs from a source or a translation.
+PANDOC_SYNTAX = ("文字[点我]{onclick=alert(1)}，链接[这里](https://example.org/){style=color:red}，"
+                 "代码`<b>x</b>`{=html}，以及{#id .cls key=v}。")
+DIV_PARAGRAPH = '::: {style="background:url(http://example.org/x.png)"}'
+
+
+def _epub_attributes(book: Path) -> set[str]:
+    """Every attribute name of every element in the book's XHTML files."""
+    import zipfile
+
+    from lxml import etree
+
+    names = set()
+    with zipfile.ZipFile(book) as archive:
+        for name in archive.namelist():
+            if name.endswith(".xhtml"):
+                for element in etree.fromstring(archive.read(name)).iter():
+                    if isinstance(element.tag, str):
+                        names |= {etree.QName(key).localname for key in element.attrib}
+    return names
+
+
+def test_5_pandoc_attribute_syntax_in_a_source_and_a_translation_stays_text(project_copy, trap, tmp_path):
+    """[x]{onclick=…}, link attributes, {=html}, a fenced div's style=url(…): text in every
+    edition, never an attribute; EPUBCheck has nothing to say about the books."""
+    from judges import epubcheck
+
+    write_source(project_copy, "hostile.md", doc(f"{PANDOC_SYNTAX}\n\n{DIV_PARAGRAPH}\n\n段落。\n\n:::"))
+    code, out, err = cli(trap, project_copy, "extract")
+    assert code == 0, err
+    po = project_copy / "translations/en/LC_MESSAGES/hostile.po"
+    assert cli(trap, project_copy, "init", "en")[0] == 0
+    text = po.read_text(encoding="utf-8")
+    text = text.replace(f'msgid "{PANDOC_SYNTAX}"\nmsgstr ""',
+                        f'msgid "{PANDOC_SYNTAX}"\nmsgstr "Text [click]{{onmouseover=alert(2)}} and `x`{{=html}}."')
+    po.write_text(text, encoding="utf-8")
+    pyproject = project_copy / "pyproject.toml"  # publish the English though the rest is untranslated
+    pyproject.write_text(pyproject.read_text(encoding="utf-8").replace("[tool.diglot]", "[tool.diglot]\nmin_translated = 0"),
+                         encoding="utf-8")
+    code, out, err = cli(trap, project_copy, "--format", "epub", "--format", "html", "--lang", "zh-Hans",
+                         "--lang", "en")
+    assert code == 0, err
+    books = [project_copy / "output" / lang / "hostile.epub" for lang in ("zh-Hans", "en")]
+    for book in books:
+        names = _epub_attributes(book)
+        assert not {n for n in names if n.startswith("on") or n in ("style", "key")}, (book, names)
+    reports = epubcheck(books, tmp_path / "reports")
+    assert all(not messages for messages in reports.values()), reports
+    page = (project_copy / "output/en/hostile.html").read_text(encoding="utf-8")
+    assert "onmouseover=alert(2)}" in page and "onmouseover=\"" not in page  # shown as text, not live
+
+
+@pytest.mark.parametrize("where", ["source", "translation"])
+def test_5_a_control_character_is_refused_at_its_line(built_copy, trap, where):
+    """A form feed (pdftotext writes one per page) would make an EPUB EPUBCheck rejects as fatal."""
+    if where == "source":
+        write_source(built_copy, f"{SLUG}.md", (built_copy / "source" / f"{SLUG}.md").read_text(encoding="utf-8")
+                     .replace("所有利益相关者都认同", "所有利益相关者\f都认同", 1))
+        target = f"source/{SLUG}.md"
+    else:
+        po = built_copy / EN_PO
+        po.write_text(po.read_text(encoding="utf-8").replace("All stakeholders agree", "All stakeholders\\f agree", 1),
+                      encoding="utf-8")
+        target = EN_PO
+    refused_quickly(trap, built_copy, "--format", "epub", where=target, words=("U+000C", "form feed"))
