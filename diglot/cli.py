@@ -37,10 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     _build_arguments(build)
     sub.add_parser("extract", help="write translations/<doc>.pot and translations/ui.pot from sources and templates",
                    description="Extract every source block and template string into POT files (Babel).")
-    sub.add_parser("update", help="merge the POT files into every language's .po (fuzzy, obsolete, stable lines)",
-                   description="Merge the POT files into every catalogue: changed text becomes fuzzy with the "
-                               "previous msgid (#|), removed text is kept as obsolete (#~); files are written "
-                               "unwrapped and only when they change.")
+    update = sub.add_parser("update", help="merge the POT files into every language's .po (fuzzy, obsolete, stable lines)",
+                            description="Merge the POT files into every catalogue: changed text becomes fuzzy with "
+                                        "the previous msgid (#|), removed text is kept as obsolete (#~); files are "
+                                        "written unwrapped, only when they change, and only when every one merges.")
+    update.add_argument("--force", action="store_true",
+                        help="merge even a POT that would make over half of a catalogue's translations obsolete")
     init = sub.add_parser("init", help="start the catalogues of a new language",
                           description="Create translations/<locale>/LC_MESSAGES/*.po for a new language.")
     init.add_argument("lang", help="BCP 47 language tag, e.g. en or fr")
@@ -279,7 +281,7 @@ def _extract(args, config) -> int:
 def _update(args, config) -> int:
     from .workflow import update
 
-    _say_written(update(config), config.root, args.quiet, "catalogues are up to date")
+    _say_written(update(config, force=args.force), config.root, args.quiet, "catalogues are up to date")
     return EXIT_OK
 
 

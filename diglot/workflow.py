@@ -167,32 +167,70 @@ def _derived(domains: dict, domain: str, lang: str) -> bool:
     return recipe is not None and recipe.derived
 
 
-def update(config: Config) -> list[Path]:
-    """Merge each POT into its catalogues: changed text fuzzy with ``#|``, removed text ``#~``."""
-    changed = []
+#: ``update`` refuses, without ``--force``, to make more than this share of a catalogue's
+#: translations obsolete at once: a POT that lost most of its text is a mistake more often than an edit.
+MAX_OBSOLETED = 0.5
+
+
+def update(config: Config, *, force: bool = False) -> list[Path]:
+    """Merge each POT into its catalogues: changed text fuzzy with ``#|``, removed text ``#~``.
+    Every catalogue is merged and checked before any is written: one problem writes nothing."""
+    from .errors import DiglotErrors
+
+    merged, errors = [], []
     domains = domain_recipes(config)
     for domain, lang, path in catalogue_targets(config, domains):
         if not path.exists():
             continue
-        catalog = read_catalog(path, lang)
-        previous = {m.id: m.previous_id for m in catalog if m.fuzzy and m.previous_id}
-        template = _read_template(config, domain)
-        _revive(catalog, template)
-        catalog.update(template, no_fuzzy_matching=False, update_header_comment=False)
-        for message in catalog:  # msgmerge keeps '#|' while an entry stays fuzzy; Babel forgets it
-            if message.fuzzy and not message.previous_id and message.id in previous:
-                message.previous_id = previous[message.id]
-        for key in [key for key in catalog.obsolete if key in catalog._messages]:
-            del catalog.obsolete[key]  # never the same msgid twice (msgfmt refuses the file)
-        if _derived(domains, domain, lang):
-            _drop_unreviewed(catalog, template)  # a derived edition's overrides hold only what a reviewer corrected
-        else:
-            prefill(catalog, project_memory(config, lang, exclude=path), config.translation_memory)
-        for message in catalog:
-            message.flags.discard("python-format")
-        if _write_if_changed(path, po_bytes(catalog)):
-            changed.append(path)
-    return changed
+        try:
+            merged.append((path, _merged(config, domains, domain, lang, path, force)))
+        except DiglotErrors as exc:
+            errors += exc.errors
+        except DiglotError as exc:
+            errors.append(exc)
+    errors = list({str(error): error for error in errors}.values())  # a broken POT, once for all its catalogues
+    if errors:
+        raise errors[0] if len(errors) == 1 else DiglotErrors(errors)
+    return [path for path, data in merged if _write_if_changed(path, data)]
+
+
+def _merged(config: Config, domains: dict, domain: str, lang: str, path: Path, force: bool) -> bytes:
+    """The bytes ``path`` has once its POT is merged in."""
+    catalog = read_catalog(path, lang)
+    previous = {m.id: m.previous_id for m in catalog if m.fuzzy and m.previous_id}
+    translated = sum(1 for m in catalog if m.id and m.string and not m.fuzzy)
+    already_obsolete = set(catalog.obsolete)
+    template = _read_template(config, domain)
+    _revive(catalog, template)
+    catalog.update(template, no_fuzzy_matching=False, update_header_comment=False)
+    lost = [key for key, m in catalog.obsolete.items() if key not in already_obsolete and m.string and not m.fuzzy]
+    _refuse_mass_obsoletion(len(lost), translated, template, path, pot_path(config, domain), force)
+    for message in catalog:  # msgmerge keeps '#|' while an entry stays fuzzy; Babel forgets it
+        if message.fuzzy and not message.previous_id and message.id in previous:
+            message.previous_id = previous[message.id]
+    for key in [key for key in catalog.obsolete if key in catalog._messages]:
+        del catalog.obsolete[key]  # never the same msgid twice (msgfmt refuses the file)
+    if _derived(domains, domain, lang):
+        _drop_unreviewed(catalog, template)  # a derived edition's overrides hold only what a reviewer corrected
+    else:
+        prefill(catalog, project_memory(config, lang, exclude=path), config.translation_memory)
+    for message in catalog:
+        message.flags.discard("python-format")
+    return po_bytes(catalog)
+
+
+def _refuse_mass_obsoletion(lost: int, translated: int, template: Catalog, path: Path, pot: Path,
+                            force: bool) -> None:
+    """An empty POT, or one that would make most translations obsolete: refused unless ``force``."""
+    if force or not lost:
+        return
+    if not any(m.id for m in template):
+        raise DiglotError(f"{pot} holds no messages: merging it would make all {lost} translations of this "
+                          f"catalogue obsolete; run 'diglot extract' to rewrite it (or 'update --force')", path)
+    if lost > MAX_OBSOLETED * translated:
+        raise DiglotError(f"merging {pot} would make {lost} of {translated} translations obsolete (over "
+                          f"{MAX_OBSOLETED:.0%}): is it the right POT? run 'diglot extract', or 'update --force' "
+                          "if the source really lost that much text", path)
 
 
 def _revive(catalog: Catalog, template: Catalog) -> None:

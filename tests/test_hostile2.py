@@ -373,3 +373,37 @@ def test_5_a_control_character_is_refused_at_its_line(built_copy, trap, where):
                       encoding="utf-8")
         target = EN_PO
     refused_quickly(trap, built_copy, "--format", "epub", where=target, words=("U+000C", "form feed"))
+
+
+# --- 6. translators' files are never emptied by accident -----------------------------------------
+
+def _header_only(pot: Path) -> None:
+    text = pot.read_text(encoding="utf-8")
+    pot.write_text(text[: text.index("\n\n") + 1], encoding="utf-8")
+
+
+@pytest.mark.parametrize("case", ["empty POT", "another document's POT"])
+def test_6_update_refuses_a_pot_that_would_obsolete_the_translations(built_copy, trap, case):
+    pot = built_copy / POT
+    if case == "empty POT":
+        _header_only(pot)
+        words = ("holds no messages", "--force")
+    else:
+        write_source(built_copy, "other.md", doc("另一个文件的段落。"))
+        assert cli(trap, built_copy, "extract")[0] == 0
+        shutil.copy(built_copy / "translations" / "other.pot", pot)
+        words = ("translations obsolete", "--force")
+    refused_quickly(trap, built_copy, "update", where=EN_PO, words=words)  # the zh-Hant file has no overrides to lose
+    code, out, err = cli(trap, built_copy, "update", "--force")
+    assert code == 0, err
+    assert "msgstr \"Overarching Messages\"" in (built_copy / EN_PO).read_text(encoding="utf-8")  # kept as #~
+
+
+def test_6_update_writes_nothing_when_one_pot_is_broken(built_copy, trap):
+    """A source edit (a new block) and a broken ui.pot: not even the good catalogue is written."""
+    source = built_copy / "source" / f"{SLUG}.md"
+    source.write_text(source.read_text(encoding="utf-8") + "\n新的段落。\n", encoding="utf-8")
+    assert cli(trap, built_copy, "extract")[0] == 0
+    ui = built_copy / "translations" / "ui.pot"
+    ui.write_text(ui.read_text(encoding="utf-8") + '\nmsgid "unterminated\n', encoding="utf-8")
+    refused_quickly(trap, built_copy, "update", where="translations/ui.pot", words=())
