@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -49,7 +50,13 @@ def build(config: Config, options: BuildOptions = BuildOptions(),
         jobs = plan(config, options, report)
         _withdraw_unpublished(config, manifest, report)
         sources = document_languages(jobs)
-        _run(config, options, jobs, manifest, report, progress, sources)
+        try:
+            _run(config, options, jobs, manifest, report, progress, sources)
+        except BaseException:
+            # Outputs written so far are whole and recorded under the previous plan and inputs
+            # (which no longer match, so the next build plans again): it redoes only the rest.
+            manifest.save()
+            raise
         site = _write_site(config, jobs, manifest, report)
         if not options.languages and not options.formats:  # a partial build says nothing of the rest
             manifest.forget_missing({j.rel for j in jobs} | set(site))
@@ -94,12 +101,17 @@ def _nothing_to_do(manifest: Manifest, output_dir: Path, report: BuildReport) ->
     return report
 
 
+#: How often a build records its finished outputs in the manifest: a build killed outright (SIGKILL,
+#: the OOM killer) then loses at most this much work, and saving stays rare at thousands of outputs.
+SAVE_SECONDS = 5.0
+
+
 def _run(config, options, jobs: list[Job], manifest, report, progress, sources) -> None:
     output_dir = config.output_dir
     stale = [j for j in jobs if not manifest.is_current(output_dir, j.rel, j.fingerprint)]
-    stale_set = set(stale)
+    stale_paths = {j.rel for j in stale}  # by output path: a set, at thousands of outputs
     for job in jobs:
-        if job not in stale_set:
+        if job.rel not in stale_paths:
             entry = manifest.data["outputs"][job.rel]
             report.outputs.append(Output(output_dir / job.rel, job.lang, job.kind, entry["stat"][0], rebuilt=False))
     if not stale:
@@ -112,10 +124,10 @@ def _run(config, options, jobs: list[Job], manifest, report, progress, sources) 
         if not harfbuzz_subset_available():
             log.warning("libharfbuzz-subset is missing: PDF font subsetting is about 12x slower "
                         "(apt-get install libharfbuzz-subset0)")
-    done = 0
+    done, saved = 0, time.monotonic()
 
     def on_done(result: JobResult) -> None:
-        nonlocal done
+        nonlocal done, saved
         path = output_dir / result.job.rel
         atomic_write(path, result.data)
         manifest.record(output_dir, result.job.rel, result.job.fingerprint,
@@ -124,6 +136,9 @@ def _run(config, options, jobs: list[Job], manifest, report, progress, sources) 
                                      list(result.warnings)))
         report.peak_worker_kb = max(report.peak_worker_kb, result.peak_kb)
         done += 1
+        if time.monotonic() - saved > SAVE_SECONDS:
+            manifest.save()  # under the previous plan and inputs: see build()
+            saved = time.monotonic()
         if progress:
             progress(result.job.rel, done, len(stale))
 
