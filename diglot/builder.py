@@ -17,6 +17,7 @@ from .config import Config
 from .errors import DiglotError, DiglotErrors
 from .files import BuildLock, atomic_write, remove_stale_temporaries
 from .manifest import Manifest, digest
+from .plancache import SummaryCache
 from .plan import BuildOptions, Job, document_languages, fold_derived, fonts_used, plan, plan_key, templates_digest
 from .report import BuildReport, Output
 from .workers import JobResult, order, run_local, start_workers, title_edition
@@ -47,7 +48,11 @@ def build(config: Config, options: BuildOptions = BuildOptions(),
         if options.strict:
             _check_catalogues(config)
         check_templates(config)
-        jobs = plan(config, options, report)
+        cache = SummaryCache(output_dir / ".diglot" / "summaries.json")
+        if not options.force:  # --force parses every source anew
+            cache = SummaryCache.load(cache.path)
+        jobs = plan(config, options, report, cache)
+        cache.save()  # what planning learnt holds whatever rendering does
         _withdraw_unpublished(config, manifest, report)
         sources = document_languages(jobs)
         try:
@@ -166,14 +171,16 @@ def _write_site(config: Config, jobs: list[Job], manifest: Manifest, report: Bui
 
     output_dir = config.output_dir
     sizes = {o.path.relative_to(output_dir).as_posix(): o.size for o in report.outputs}
-    fingerprint = digest(sorted(sizes.items()), [j.fingerprint for j in jobs], templates_digest(config),
-                         config.base_url)
+    listed = digest(sorted(sizes.items()), [(j.rel, j.content) for j in jobs], config.base_url)
+    web = digest(listed, templates_digest(config, "site"))  # the index pages are made with the templates
     pairs = list(dict.fromkeys((j.slug, j.lang) for j in jobs if len(j.editions) == 1))
     published = list(dict.fromkeys(lang for _, lang in pairs))
     pages = {"index.html": None, **{f"{lang}/index.html": lang for lang in published}, "opds.xml": "opds"}
     if config.base_url:
         pages["sitemap.xml"] = "sitemap"
-    if all(manifest.is_current(output_dir, rel, fingerprint) for rel in pages):
+    fingerprints = {rel: listed if what in ("opds", "sitemap") else web for rel, what in pages.items()}
+    stale = {rel for rel in pages if not manifest.is_current(output_dir, rel, fingerprints[rel])}
+    if not stale:
         for rel, what in pages.items():
             report.outputs.append(Output(output_dir / rel, _page_lang(what), _page_kind(rel),
                                          (output_dir / rel).stat().st_size, rebuilt=False))
@@ -186,6 +193,10 @@ def _write_site(config: Config, jobs: list[Job], manifest: Manifest, report: Bui
     updated = max((int((output_dir / rel).stat().st_mtime) for rel in sizes if (output_dir / rel).exists()),
                   default=0)
     for rel, what in pages.items():
+        if rel not in stale:
+            report.outputs.append(Output(output_dir / rel, _page_lang(what), _page_kind(rel),
+                                         (output_dir / rel).stat().st_size, rebuilt=False))
+            continue
         if what == "opds":
             data = feeds.opds_feed(editions, sizes, config.base_url, updated, config.pairs)
         elif what == "sitemap":
@@ -196,7 +207,7 @@ def _write_site(config: Config, jobs: list[Job], manifest: Manifest, report: Bui
         known = rel in manifest.data["outputs"]  # not after --force or a damaged manifest: then rewrite all
         if not (known and path.is_file() and path.read_bytes() == data):  # unchanged pages keep their date
             atomic_write(path, data)
-        manifest.record(output_dir, rel, fingerprint)
+        manifest.record(output_dir, rel, fingerprints[rel])
         report.outputs.append(Output(output_dir / rel, _page_lang(what), _page_kind(rel), len(data)))
     return list(pages)
 
