@@ -47,10 +47,10 @@ def build(config: Config, options: BuildOptions = BuildOptions(),
         start_workers(config, options)
         if options.strict:
             _check_catalogues(config)
-        check_templates(config)
         cache = SummaryCache(output_dir / ".diglot" / "summaries.json")
         if not options.force:  # --force parses every source anew
             cache = SummaryCache.load(cache.path)
+        check_templates(config, cache)
         jobs = plan(config, options, report, cache)
         cache.save()  # what planning learnt holds whatever rendering does
         _withdraw_unpublished(config, manifest, report)
@@ -243,16 +243,25 @@ TEMPLATE_FILES = ("web/site.css", "print/book.css", "epub/epub.css", "epub/epub-
                   "bilingual/web.css", "bilingual/print.css", "bilingual/epub.css")
 
 
-def check_templates(config: Config) -> None:
-    """Every template compiles and every stylesheet is there, before any output is written."""
+def check_templates(config: Config, cache=None) -> None:
+    """Every template compiles and every stylesheet is there, before any output is written; with
+    the planner's cache, compiled again only when a file of templates/ changed since it passed."""
     from .render import make_environment, render_template_error
 
-    env = make_environment(config.templates_dir, config.root)
     errors = [*_links_leaving(config.templates_dir, config.root),
               *_links_leaving(config.source_dir, config.root, deep=False),
               *_links_leaving(config.translations_dir, config.root, deep=False)]
     if errors:  # read nothing through such a link, not even to compile it
         raise errors[0] if len(errors) == 1 else DiglotErrors(errors)
+    key = None
+    if cache is not None:
+        from .plan import cache_context
+        from .plancache import folder_key
+
+        key = folder_key(config, config.templates_dir, cache_context(config))
+        if cache.get(":templates", key) is not None:
+            return
+    env = make_environment(config.templates_dir, config.root)
     for path in sorted(config.templates_dir.rglob("*.j2")):
         name = path.relative_to(config.templates_dir).as_posix()
         try:
@@ -264,6 +273,8 @@ def check_templates(config: Config) -> None:
             errors.append(DiglotError(f"template not found: {name}", config.templates_dir / name))
     if errors:
         raise errors[0] if len(errors) == 1 else DiglotErrors(errors)
+    if cache is not None:
+        cache.put(":templates", key, {})
 
 
 def _links_leaving(folder: Path, root: Path, deep: bool = True):

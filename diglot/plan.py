@@ -195,7 +195,7 @@ def plan(config: Config, options: BuildOptions, report: BuildReport, cache=None)
     common = digest(plan_key(config, options), _engine_versions())
     hashes = template_hashes(config)
     templates = {(kind, bi): templates_digest(config, kind, bi, hashes) for kind in KINDS for bi in (False, True)}
-    ui = {lang: _ui_digest(catalog) for lang, catalog in ui_catalogs(config).items()}
+    ui = _ui_digests(config, cache)
     fonts = _fonts_digest(tuple(dict.fromkeys((*wanted, *document_languages(docs))))) if set(FONT_FORMATS) & set(formats) else ""
     jobs = []
     for doc in docs:
@@ -243,6 +243,25 @@ class Summary:
         return summary
 
 
+def cache_context(config: Config) -> tuple:
+    """What every cached planning fact depends on besides files: the configuration and the engines."""
+    return repr(config.__dict__), _engine_versions()
+
+
+def _ui_digests(config: Config, cache=None) -> dict[str, str]:
+    """Each language's digest of its UI messages; converting the derived ones (OpenCC) is done again
+    only when translations/ changed."""
+    def make():
+        return {lang: _ui_digest(catalog) for lang, catalog in ui_catalogs(config).items()}
+
+    if cache is None:
+        return make()
+    from .plancache import folder_key
+
+    return cache.memo(":ui", folder_key(config, config.translations_dir, cache_context(config)), make,
+                      lambda value: all(isinstance(v, str) for v in value.values()))
+
+
 def summaries(config: Config, options: BuildOptions, report: BuildReport, cache=None) -> list[Summary]:
     """Every publication's Summary, in source order, parsing only those the cache has no summary of
     under their present key; the warnings, skipped editions and fallbacks reach ``report`` either way."""
@@ -250,7 +269,7 @@ def summaries(config: Config, options: BuildOptions, report: BuildReport, cache=
     from .plancache import publication_keys
 
     paths = document_paths(config)
-    keys = publication_keys(config, paths, (repr(config.__dict__), _engine_versions())) if cache is not None else {}
+    keys = publication_keys(config, paths, cache_context(config)) if cache is not None else {}
     found = {path: _cached_summary(cache, path.name, keys.get(path.name)) for path in paths}
     parsed = iter(read_documents(config, only={path for path, known in found.items() if known is None}))
     result = []

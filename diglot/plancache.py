@@ -26,32 +26,41 @@ TEXT_SUFFIXES = (".md",)
 BOOK_FILE = "book.yaml"
 
 
-def tree_hashes(folder: Path) -> dict[str, str]:
-    """Every file under ``folder`` (relative, POSIX) → hash of its bytes; a symbolic link by where it
-    leads (it is refused, or read, when the publication is parsed: a changed link is a changed input)."""
+def tree_hashes(folder: Path, root: Path | None = None) -> dict[str, str]:
+    """Every file under ``folder`` (relative, POSIX) → hash of its bytes. A symbolic link counts by
+    where it leads, and by the bytes there if that is a file inside ``root`` (the project): one
+    leading out is refused when it is read, and is not read here either."""
     found = {}
+    inside = (root or folder).resolve()
     for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
         rel = path.relative_to(folder).as_posix()
         if path.is_symlink():
-            found[rel] = "link:" + os.readlink(path)
+            target = path.resolve()
+            found[rel] = "link:" + os.readlink(path) + (
+                ":" + _hash(path) if target.is_relative_to(inside) and target.is_file() else "")
         elif path.is_file():
-            try:
-                found[rel] = content_hash(path)
-            except OSError as exc:  # parsing it says so, at its path
-                found[rel] = f"unreadable:{exc.errno}"
+            found[rel] = _hash(path)
     return found
+
+
+def _hash(path: Path) -> str:
+    try:
+        return content_hash(path)
+    except OSError as exc:  # reading it for the build says so, at its path
+        return f"unreadable:{exc.errno}"
 
 
 @lru_cache(maxsize=1)
 def code_digest() -> str:
     """Diglot's own code and data: a changed parser or converter learns things anew."""
-    return digest(sorted(tree_hashes(Path(__file__).parent).items()))
+    code = tree_hashes(Path(__file__).parent)
+    return digest(sorted((rel, h) for rel, h in code.items() if "__pycache__" not in rel))  # not Python's own
 
 
 def publication_keys(config, paths: list[Path], context) -> dict[str, str]:
     """Publication name → the hash of everything its summary is made from: its own text files, every
     other file of source/ and translations/ (conservatively), the configuration and the code."""
-    sources = tree_hashes(config.source_dir)
+    sources = tree_hashes(config.source_dir, config.root)
     names = {p.name for p in paths}
     own: dict[str, list] = {name: [] for name in names}
     shared = []
@@ -59,8 +68,14 @@ def publication_keys(config, paths: list[Path], context) -> dict[str, str]:
         owner = _owner(rel, names)
         (own[owner] if owner else shared).append((rel, hashed))
     common = digest(FORMAT, code_digest(), context, sorted(names), shared,
-                    sorted(tree_hashes(config.translations_dir).items()))
+                    sorted(tree_hashes(config.translations_dir, config.root).items()))
     return {name: digest(common, own[name]) for name in names}
+
+
+def folder_key(config, folder: Path, context) -> str:
+    """The hash of everything under ``folder``, the configuration and the code: the key of what is
+    learnt from that folder alone (the UI catalogues from translations/, the templates' check)."""
+    return digest(FORMAT, code_digest(), context, folder.name, sorted(tree_hashes(folder, config.root).items()))
 
 
 def _owner(rel: str, names: set[str]) -> str | None:
@@ -105,6 +120,14 @@ class SummaryCache:
 
     def put(self, name: str, key: str, summary: dict) -> None:
         self.used[name] = {"key": key, "summary": summary}
+
+    def memo(self, name: str, key: str, make, valid=lambda value: True) -> dict:
+        """The value stored under ``name`` for ``key`` if it is ``valid``, else ``make()`` stored."""
+        value = self.get(name, key)
+        if value is None or not valid(value):
+            value = make()
+            self.put(name, key, value)
+        return value
 
     def save(self) -> None:
         if self.used == self.entries and self.path.is_file():
