@@ -144,6 +144,28 @@ def test_a_damaged_cache_is_planned_around(project, stored):
         path.unlink()
 
 
+def test_a_template_broken_after_a_passing_check_is_still_refused(project):
+    """The templates' check is skipped while templates/ is byte for byte as when it passed: not after."""
+    from diglot.builder import check_templates
+    from diglot.config import load_config
+    from diglot.errors import DiglotError
+    from diglot.plancache import SummaryCache
+
+    config = load_config(project)
+    cache = SummaryCache(project / "output/.diglot/summaries.json")
+    check_templates(config, cache)
+    check_templates(config, cache)  # passed, remembered
+    page = project / "templates/web/page.html.j2"
+    good = page.read_text(encoding="utf-8")
+    page.write_text(good + "{% if %}\n", encoding="utf-8")
+    try:
+        with pytest.raises(DiglotError) as caught:
+            check_templates(config, cache)
+    finally:
+        page.write_text(good, encoding="utf-8")
+    assert "syntax error" in caught.value.message and caught.value.path == page
+
+
 # --- real builds ----------------------------------------------------------------------------------
 
 def diglot(project: Path, *args: str) -> str:
