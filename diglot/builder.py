@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -16,6 +17,7 @@ from .config import Config
 from .errors import DiglotError, DiglotErrors
 from .files import BuildLock, atomic_write, remove_stale_temporaries
 from .manifest import Manifest, digest
+from .plancache import SummaryCache
 from .plan import BuildOptions, Job, document_languages, fold_derived, fonts_used, plan, plan_key, templates_digest
 from .report import BuildReport, Output
 from .workers import JobResult, order, run_local, start_workers, title_edition
@@ -45,11 +47,21 @@ def build(config: Config, options: BuildOptions = BuildOptions(),
         start_workers(config, options)
         if options.strict:
             _check_catalogues(config)
-        check_templates(config)
-        jobs = plan(config, options, report)
+        cache = SummaryCache(output_dir / ".diglot" / "summaries.json")
+        if not options.force:  # --force parses every source anew
+            cache = SummaryCache.load(cache.path)
+        check_templates(config, cache)
+        jobs = plan(config, options, report, cache)
+        cache.save()  # what planning learnt holds whatever rendering does
         _withdraw_unpublished(config, manifest, report)
         sources = document_languages(jobs)
-        _run(config, options, jobs, manifest, report, progress, sources)
+        try:
+            _run(config, options, jobs, manifest, report, progress, sources)
+        except BaseException:
+            # Outputs written so far are whole and recorded under the previous plan and inputs
+            # (which no longer match, so the next build plans again): it redoes only the rest.
+            manifest.save()
+            raise
         site = _write_site(config, jobs, manifest, report)
         if not options.languages and not options.formats:  # a partial build says nothing of the rest
             manifest.forget_missing({j.rel for j in jobs} | set(site))
@@ -94,12 +106,17 @@ def _nothing_to_do(manifest: Manifest, output_dir: Path, report: BuildReport) ->
     return report
 
 
+#: How often a build records its finished outputs in the manifest: a build killed outright (SIGKILL,
+#: the OOM killer) then loses at most this much work, and saving stays rare at thousands of outputs.
+SAVE_SECONDS = 5.0
+
+
 def _run(config, options, jobs: list[Job], manifest, report, progress, sources) -> None:
     output_dir = config.output_dir
     stale = [j for j in jobs if not manifest.is_current(output_dir, j.rel, j.fingerprint)]
-    stale_set = set(stale)
+    stale_paths = {j.rel for j in stale}  # by output path: a set, at thousands of outputs
     for job in jobs:
-        if job not in stale_set:
+        if job.rel not in stale_paths:
             entry = manifest.data["outputs"][job.rel]
             report.outputs.append(Output(output_dir / job.rel, job.lang, job.kind, entry["stat"][0], rebuilt=False))
     if not stale:
@@ -112,10 +129,10 @@ def _run(config, options, jobs: list[Job], manifest, report, progress, sources) 
         if not harfbuzz_subset_available():
             log.warning("libharfbuzz-subset is missing: PDF font subsetting is about 12x slower "
                         "(apt-get install libharfbuzz-subset0)")
-    done = 0
+    done, saved = 0, time.monotonic()
 
     def on_done(result: JobResult) -> None:
-        nonlocal done
+        nonlocal done, saved
         path = output_dir / result.job.rel
         atomic_write(path, result.data)
         manifest.record(output_dir, result.job.rel, result.job.fingerprint,
@@ -124,6 +141,9 @@ def _run(config, options, jobs: list[Job], manifest, report, progress, sources) 
                                      list(result.warnings)))
         report.peak_worker_kb = max(report.peak_worker_kb, result.peak_kb)
         done += 1
+        if time.monotonic() - saved > SAVE_SECONDS:
+            manifest.save()  # under the previous plan and inputs: see build()
+            saved = time.monotonic()
         if progress:
             progress(result.job.rel, done, len(stale))
 
@@ -151,14 +171,16 @@ def _write_site(config: Config, jobs: list[Job], manifest: Manifest, report: Bui
 
     output_dir = config.output_dir
     sizes = {o.path.relative_to(output_dir).as_posix(): o.size for o in report.outputs}
-    fingerprint = digest(sorted(sizes.items()), [j.fingerprint for j in jobs], templates_digest(config),
-                         config.base_url)
+    listed = digest(sorted(sizes.items()), [(j.rel, j.content) for j in jobs], config.base_url)
+    web = digest(listed, templates_digest(config, "site"))  # the index pages are made with the templates
     pairs = list(dict.fromkeys((j.slug, j.lang) for j in jobs if len(j.editions) == 1))
     published = list(dict.fromkeys(lang for _, lang in pairs))
     pages = {"index.html": None, **{f"{lang}/index.html": lang for lang in published}, "opds.xml": "opds"}
     if config.base_url:
         pages["sitemap.xml"] = "sitemap"
-    if all(manifest.is_current(output_dir, rel, fingerprint) for rel in pages):
+    fingerprints = {rel: listed if what in ("opds", "sitemap") else web for rel, what in pages.items()}
+    stale = {rel for rel in pages if not manifest.is_current(output_dir, rel, fingerprints[rel])}
+    if not stale:
         for rel, what in pages.items():
             report.outputs.append(Output(output_dir / rel, _page_lang(what), _page_kind(rel),
                                          (output_dir / rel).stat().st_size, rebuilt=False))
@@ -171,6 +193,10 @@ def _write_site(config: Config, jobs: list[Job], manifest: Manifest, report: Bui
     updated = max((int((output_dir / rel).stat().st_mtime) for rel in sizes if (output_dir / rel).exists()),
                   default=0)
     for rel, what in pages.items():
+        if rel not in stale:
+            report.outputs.append(Output(output_dir / rel, _page_lang(what), _page_kind(rel),
+                                         (output_dir / rel).stat().st_size, rebuilt=False))
+            continue
         if what == "opds":
             data = feeds.opds_feed(editions, sizes, config.base_url, updated, config.pairs)
         elif what == "sitemap":
@@ -181,7 +207,7 @@ def _write_site(config: Config, jobs: list[Job], manifest: Manifest, report: Bui
         known = rel in manifest.data["outputs"]  # not after --force or a damaged manifest: then rewrite all
         if not (known and path.is_file() and path.read_bytes() == data):  # unchanged pages keep their date
             atomic_write(path, data)
-        manifest.record(output_dir, rel, fingerprint)
+        manifest.record(output_dir, rel, fingerprints[rel])
         report.outputs.append(Output(output_dir / rel, _page_lang(what), _page_kind(rel), len(data)))
     return list(pages)
 
@@ -217,17 +243,26 @@ TEMPLATE_FILES = ("web/site.css", "print/book.css", "epub/epub.css", "epub/epub-
                   "bilingual/web.css", "bilingual/print.css", "bilingual/epub.css")
 
 
-def check_templates(config: Config) -> None:
-    """Every template compiles and every stylesheet is there, before any output is written."""
+def check_templates(config: Config, cache=None) -> None:
+    """Every template compiles and every stylesheet is there, before any output is written; with
+    the planner's cache, compiled again only when a file of templates/ changed since it passed."""
     from .render import make_environment, render_template_error
 
-    env = make_environment(config.templates_dir, config.root)
     errors = [*_links_leaving(config.templates_dir, config.root),
               *_links_leaving(config.source_dir, config.root, deep=False),
               *_links_leaving(config.translations_dir, config.root, deep=False),
               *_locale_folders(config.translations_dir)]
     if errors:  # read nothing through such a link, not even to compile it
         raise errors[0] if len(errors) == 1 else DiglotErrors(errors)
+    key = None
+    if cache is not None:
+        from .plan import cache_context
+        from .plancache import folder_key
+
+        key = folder_key(config, config.templates_dir, cache_context(config))
+        if cache.get(":templates", key) is not None:
+            return
+    env = make_environment(config.templates_dir, config.root)
     for path in sorted(config.templates_dir.rglob("*.j2")):
         name = path.relative_to(config.templates_dir).as_posix()
         try:
@@ -239,6 +274,8 @@ def check_templates(config: Config) -> None:
             errors.append(DiglotError(f"template not found: {name}", config.templates_dir / name))
     if errors:
         raise errors[0] if len(errors) == 1 else DiglotErrors(errors)
+    if cache is not None:
+        cache.put(":templates", key, {})
 
 
 def _links_leaving(folder: Path, root: Path, deep: bool = True):

@@ -29,9 +29,17 @@ def run_on_dask(config, options, jobs, on_done: Callable) -> None:
     try:
         if any(j.kind.endswith("pdf") for j in jobs):
             client.run(warm_worker)
-        futures = [client.submit(run_job, config, options, job, pure=False) for job in jobs]
-        for future in as_completed(futures):
-            for result in future.result():
+        # Only as_completed holds the futures: each result is written, then released on the
+        # cluster, so neither the workers nor this process keep every output's bytes to the end.
+        arriving = as_completed([client.submit(run_job, config, options, job, pure=False) for job in jobs])
+        for future in arriving:
+            try:
+                results = future.result()
+            except BaseException:
+                client.cancel(list(arriving.futures))  # a failed build starts no more renders
+                raise
+            future.release()
+            for result in results:
                 on_done(result)
     finally:
         client.close()

@@ -90,11 +90,14 @@ def catalogue_files(config: Config, doc: Document, langs) -> list[Path]:
     return [catalog_path(config, lang, part.slug) for lang in langs for part in domains(doc)]
 
 
-def read_documents(config: Config) -> list[Document]:
-    """Every document and book of ``source/``, checked; all problems of all of them at once."""
+def read_documents(config: Config, only=None) -> list[Document]:
+    """Every document and book of ``source/`` (or those of them at the paths ``only``), checked;
+    all problems of all of them at once."""
     paths = document_paths(config)
     if not paths:
         raise DiglotError(f"no documents (*.md) or books (<folder>/book.yaml) in {config.source_dir}")
+    if only is not None:
+        paths = [path for path in paths if path in only]
     errors, docs = [], []
     for path in paths:
         try:

@@ -27,6 +27,13 @@ def digest(*parts) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def content_hash(path: Path) -> str:
+    """The hash of a file's bytes: what fingerprints are made of (never its time, which a touch or a
+    fresh checkout changes)."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
 def file_stat(path: Path) -> list[int] | None:
     try:
         st = path.stat()

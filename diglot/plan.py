@@ -8,7 +8,7 @@ everything an output is made from, so an unchanged fingerprint means an unchange
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 
 from . import __version__
 from .config import Config
@@ -65,6 +65,9 @@ class Job:
     #: Outputs made from this one's bytes in the same run: the print-shop PDF from the reading PDF.
     derived: tuple["Job", ...] = ()
     source: str = ""  # the document's source language: untranslated text is set in its faces
+    #: What the output says (its texts and UI messages), not how it is laid out: what the site's
+    #: pages (index, OPDS) show of it, so a stylesheet edit does not make them anew.
+    content: str = ""
 
     @property
     def bilingual(self) -> bool:
@@ -113,9 +116,47 @@ def _engine_versions() -> dict[str, str]:
     return versions
 
 
-def templates_digest(config: Config) -> str:
-    files = sorted(p for p in config.templates_dir.rglob("*") if p.is_file())
-    return digest([(str(p.relative_to(config.templates_dir)), p.read_bytes().hex()) for p in files])
+#: The folders of templates/ each kind of output reads (besides the shared files, below); a bilingual
+#: edition reads bilingual/ too. "site" is the pages that list the others (index.html, OPDS, sitemap).
+TEMPLATE_FOLDERS = {"html": ("web",), "pdf": ("print",), "print.pdf": ("print",), "epub": ("epub",),
+                    "vertical.epub": ("epub",), "cover.png": ("epub",), "site": ("web",)}
+#: Files of templates/ that only the site's pages read.
+SITE_TEMPLATES = ("index.html.j2",)
+#: The bilingual templates one medium reads (diglot.bilingual); any other file of bilingual/
+#: (_pairs.html.j2 …) is read by every bilingual output.
+BILINGUAL_TEMPLATES = {"bilingual/web.css": "web", "bilingual/page.html.j2": "web", "bilingual/print.css": "print",
+                       "bilingual/book.html.j2": "print", "bilingual/columns.css.j2": "print",
+                       "bilingual/epub.css": "epub", "bilingual/book.md.j2": "epub"}
+_KIND_FOLDERS = frozenset({"bilingual", *(f for folders in TEMPLATE_FOLDERS.values() for f in folders)})
+
+
+def template_hashes(config: Config) -> dict[str, str]:
+    """templates/ file (relative, POSIX) → hash of its bytes."""
+    from .manifest import content_hash
+
+    root = config.templates_dir
+    return {p.relative_to(root).as_posix(): content_hash(p) for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def reads_template(rel: str, kind: str, bilingual: bool = False) -> bool:
+    """Whether an output of ``kind`` may read templates/``rel``: its kind's folders, and every file
+    outside all kinds' folders (_blocks.html.j2, _languages.css.j2, an image a stylesheet names …),
+    so that a web stylesheet edit re-renders the web pages only, and no shared file is missed."""
+    if kind not in TEMPLATE_FOLDERS:  # a kind this table does not know: everything, to be safe
+        return True
+    folder = rel.split("/", 1)[0] if "/" in rel else None
+    if folder == "bilingual":
+        return bilingual and BILINGUAL_TEMPLATES.get(rel, TEMPLATE_FOLDERS[kind][0]) in TEMPLATE_FOLDERS[kind]
+    if folder in _KIND_FOLDERS:
+        return folder in TEMPLATE_FOLDERS[kind]
+    return kind == "site" or rel not in SITE_TEMPLATES
+
+
+def templates_digest(config: Config, kind: str = "site", bilingual: bool = False,
+                     hashes: dict[str, str] | None = None) -> str:
+    """The templates an output of ``kind`` reads, by content (see reads_template)."""
+    hashes = template_hashes(config) if hashes is None else hashes
+    return digest([(rel, h) for rel, h in hashes.items() if reads_template(rel, kind, bilingual)])
 
 
 def _fonts_digest(langs) -> str:
@@ -145,30 +186,139 @@ def document_languages(docs) -> tuple[str, ...]:
     return tuple(dict.fromkeys(getattr(doc, "source", "") or doc.lang for doc in docs))
 
 
-def plan(config: Config, options: BuildOptions, report: BuildReport) -> list[Job]:
-    """One job per output with its fingerprint; reads every input, renders nothing."""
+def plan(config: Config, options: BuildOptions, report: BuildReport, cache=None) -> list[Job]:
+    """One job per output with its fingerprint; renders nothing. Reads every input, or with a
+    plancache.SummaryCache only those whose bytes changed since the summaries were made."""
     formats = options.formats or config.formats
     wanted = options.languages or config.languages
-    docs = read_documents(config)
-    common = digest(plan_key(config, options), _engine_versions(), templates_digest(config))
-    ui = {lang: _ui_digest(catalog) for lang, catalog in ui_catalogs(config).items()}
+    docs = summaries(config, options, report, cache)
+    common = digest(plan_key(config, options), _engine_versions())
+    hashes = template_hashes(config)
+    templates = {(kind, bi): templates_digest(config, kind, bi, hashes) for kind in KINDS for bi in (False, True)}
+    ui = _ui_digests(config, cache)
     fonts = _fonts_digest(tuple(dict.fromkeys((*wanted, *document_languages(docs))))) if set(FONT_FORMATS) & set(formats) else ""
     jobs = []
     for doc in docs:
-        _report_warnings(doc, options, report)
-        source = digest([(str(path), path.read_bytes().hex()) for path in source_files(config, doc)])
-        messages = _published_editions(doc, config, options, report)
+        source, messages = doc.files, doc.messages
         langs = tuple(lang for lang in config.languages if lang in messages)
         for lang in (lang for lang in langs if lang in wanted):
             for kind in kinds_for(lang, formats):
                 extra = langs if kind == "html" else fonts if kind.endswith(FONT_FORMATS) else ""
-                fingerprint = digest(common, source, messages[lang], ui[lang], kind, extra)
+                content = digest(source, messages[lang], ui[lang])
+                fingerprint = digest(common, content, kind, extra, templates[kind, False])
                 jobs.append(Job(doc.slug, lang, kind, edition_path(lang, doc.slug, kind), langs, fingerprint, (lang,),
-                                source=doc.lang))
-        jobs += _bilingual_jobs(doc, messages, config, wanted, formats, (common, source, fonts), ui)
+                                source=doc.lang, content=content))
+        jobs += _bilingual_jobs(doc, messages, config, wanted, formats, (common, source, fonts), ui, templates)
     if "html" in formats:
         jobs += media_jobs(config, docs)
     return jobs
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What planning needs of one publication, instead of the parsed publication: small, and
+    stored in the planner's cache (plancache) under the hash of the files it was made from."""
+    slug: str
+    lang: str
+    files: str  # digest of its files in source/ (text and images), by content
+    messages: dict  # published edition → digest of the messages it is made from
+    warnings: tuple[str, ...] = ()  # path:line notes on its sources
+    skipped: dict = field(default_factory=dict)  # "slug lang" → why the edition is not published
+    fallbacks: dict = field(default_factory=dict)  # edition → messages shown in the source language
+    #: Its figures' image files under source/ (every language's variant), each with its part's slug.
+    media: tuple[tuple[str, str], ...] = ()
+
+    def to_json(self) -> dict:
+        return {**asdict(self), "warnings": list(self.warnings), "media": [list(pair) for pair in self.media]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Summary":
+        """The summary stored as ``data``; TypeError if the cache holds another shape."""
+        summary = cls(**{**data, "warnings": tuple(data["warnings"]), "media": tuple(map(tuple, data["media"]))})
+        texts = [summary.slug, summary.lang, summary.files, *summary.warnings, *summary.messages.values(),
+                 *summary.skipped, *summary.skipped.values(), *(part for pair in summary.media for part in pair)]
+        if not all(isinstance(text, str) for text in texts) or not all(
+                isinstance(n, int) for n in summary.fallbacks.values()) or any(len(p) != 2 for p in summary.media):
+            raise TypeError("a summary of another shape")
+        return summary
+
+
+def cache_context(config: Config) -> tuple:
+    """What every cached planning fact depends on besides files: the configuration and the engines."""
+    return repr(config.__dict__), _engine_versions()
+
+
+def _ui_digests(config: Config, cache=None) -> dict[str, str]:
+    """Each language's digest of its UI messages; converting the derived ones (OpenCC) is done again
+    only when translations/ changed."""
+    def make():
+        return {lang: _ui_digest(catalog) for lang, catalog in ui_catalogs(config).items()}
+
+    if cache is None:
+        return make()
+    from .plancache import folder_key
+
+    return cache.memo(":ui", folder_key(config, config.translations_dir, cache_context(config)), make,
+                      lambda value: all(isinstance(v, str) for v in value.values()))
+
+
+def summaries(config: Config, options: BuildOptions, report: BuildReport, cache=None) -> list[Summary]:
+    """Every publication's Summary, in source order, parsing only those the cache has no summary of
+    under their present key; the warnings, skipped editions and fallbacks reach ``report`` either way."""
+    from .editions import document_paths
+    from .plancache import publication_keys
+
+    paths = document_paths(config)
+    keys = publication_keys(config, paths, cache_context(config)) if cache is not None else {}
+    found = {path: _cached_summary(cache, path.name, keys.get(path.name)) for path in paths}
+    parsed = iter(read_documents(config, only={path for path, known in found.items() if known is None}))
+    result = []
+    for path, known in found.items():
+        if known is None:
+            known = _summarize(next(parsed), config, options, report)
+            if cache is not None:
+                cache.put(path.name, keys[path.name], known.to_json())
+        else:
+            _replay(known, options, report)
+        result.append(known)
+    return result
+
+
+def _cached_summary(cache, name: str, key: str | None) -> Summary | None:
+    data = cache.get(name, key) if cache is not None and key else None
+    try:
+        return Summary.from_json(data) if data is not None else None
+    except (TypeError, KeyError, AttributeError):  # a cache of another shape: made anew
+        return None
+
+
+def _summarize(doc: Document, config: Config, options: BuildOptions, report: BuildReport) -> Summary:
+    """Parse-time facts of ``doc``: its editions are made here (to count what falls back)."""
+    from .manifest import content_hash
+
+    warnings = tuple(str(w) for part in domains(doc) for w in part.warnings)
+    _report_warnings(warnings, options, report)
+    own = BuildReport()  # this publication's share, kept in its summary
+    messages = _published_editions(doc, config, options, own)
+    for lang, count in own.fallbacks.items():
+        report.fallbacks[lang] = report.fallbacks.get(lang, 0) + count
+    report.skipped.update(own.skipped)
+    root = config.source_dir
+    files = digest([(path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path), content_hash(path))
+                    for path in source_files(config, doc)])
+    media = tuple(dict.fromkeys((rel, part.slug) for part in domains(doc) for image in figure_images(part.body)
+                                for rel in image.files))
+    return Summary(doc.slug, doc.lang, files, messages, warnings, dict(own.skipped), dict(own.fallbacks), media)
+
+
+def _replay(summary: Summary, options: BuildOptions, report: BuildReport) -> None:
+    """What planning ``summary``'s publication told the last time, told again (--strict included)."""
+    _report_warnings(summary.warnings, options, report)
+    for what, reason in summary.skipped.items():
+        report.skipped[what] = reason
+        log.warning("%s [%s]: %s", *what.split(" ", 1), reason)
+    for lang, count in summary.fallbacks.items():
+        _count_fallbacks(summary, lang, count, options, report)
 
 
 def figure_images(nodes):
@@ -179,21 +329,20 @@ def figure_images(nodes):
         yield from figure_images(node.children)
 
 
-def media_jobs(config: Config, docs: list[Document]) -> list[Job]:
+def media_jobs(config: Config, docs: list[Summary]) -> list[Job]:
     """output/media/<path under source/>: each figure's image (and its language variants) once,
     for the web pages; the PDFs and e-books hold their own copies."""
-    import hashlib
+    from .manifest import content_hash
 
     jobs, seen = [], set()
-    for doc in (part for publication in docs for part in domains(publication)):
-        for image in figure_images(doc.body):
-            for rel in image.files:
-                if rel in seen:
-                    continue
-                seen.add(rel)
-                data = (config.source_dir / rel).read_bytes()
-                fingerprint = digest(__version__, "media", hashlib.sha256(data).hexdigest())
-                jobs.append(Job(doc.slug, "", "media", f"media/{rel}", (), fingerprint, (), source=doc.lang))
+    for doc in docs:
+        for rel, slug in doc.media:
+            if rel in seen:
+                continue
+            seen.add(rel)
+            fingerprint = digest(__version__, "media", content_hash(config.source_dir / rel))
+            jobs.append(Job(slug, "", "media", f"media/{rel}", (), fingerprint, (), source=doc.lang,
+                            content=fingerprint))
     return jobs
 
 
@@ -228,8 +377,7 @@ def _published_editions(doc: Document, config: Config, options: BuildOptions, re
     return {lang: messages for lang, (messages, _, published) in made.items() if published}
 
 
-def _report_warnings(doc: Document, options: BuildOptions, report: BuildReport) -> None:
-    warnings = [w for part in domains(doc) for w in part.warnings]
+def _report_warnings(warnings, options: BuildOptions, report: BuildReport) -> None:
     for warning in warnings:
         log.warning("%s", warning)
         report.warnings.append(warning)
@@ -258,7 +406,8 @@ def _count_fallbacks(doc: Document, lang: str, fallbacks: int, options: BuildOpt
         raise DiglotError(f"{doc.slug} [{lang}]: {fallbacks} messages untranslated or fuzzy (--strict)")
 
 
-def _bilingual_jobs(doc: Document, messages: dict, config: Config, wanted, formats, base: tuple, ui: dict) -> list[Job]:
+def _bilingual_jobs(doc: Summary, messages: dict, config: Config, wanted, formats, base: tuple, ui: dict,
+                    templates: dict) -> list[Job]:
     """output/bilingual/<slug>.<a>-<b>.<kind> for each configured pair whose editions are both published."""
     common, source, fonts = base
     langs = tuple(lang for lang in config.languages if lang in messages)
@@ -268,10 +417,10 @@ def _bilingual_jobs(doc: Document, messages: dict, config: Config, wanted, forma
             continue
         for kind in (k for k in kinds_for(pair[0], formats) if k in BILINGUAL_KINDS):
             extra = fonts if kind.endswith(FONT_FORMATS) else ""
-            fingerprint = digest(common, source, [messages[lang] for lang in pair], [ui[lang] for lang in pair],
-                                 kind, extra, "bilingual")
+            content = digest(source, [messages[lang] for lang in pair], [ui[lang] for lang in pair], "bilingual")
+            fingerprint = digest(common, content, kind, extra, templates[kind, True])
             jobs.append(Job(doc.slug, "-".join(pair), kind, bilingual_path(doc.slug, pair, kind), langs, fingerprint,
-                            pair, source=doc.lang))
+                            pair, source=doc.lang, content=content))
     return jobs
 
 

@@ -191,3 +191,23 @@ def test_dask_local_cluster_builds_the_same_editions_as_the_local_executor(tmp_p
             assert a == b, f"{lang}/{SLUG}.{suffix} differs between executors"
         pdf = f"{lang}/{SLUG}.pdf"
         assert _pdf_text(local / "output" / pdf) == _pdf_text(remote / "output" / pdf)
+
+
+def test_a_failed_build_keeps_what_it_wrote_and_the_next_redoes_only_the_rest(tmp_path):
+    """The e-books are made before the web pages (one worker): when a web page fails, what was
+    already written is recorded, and the build after the fix makes the missing pages only."""
+    project = copy_project(tmp_path / "p")
+    page = project / "templates/web/page.html.j2"
+    good = page.read_text(encoding="utf-8")
+    page.write_text(good + "{{ no_such_variable }}\n", encoding="utf-8")
+    failed = diglot(project, "-q", "-j", "1", "--format", "html", "--format", "epub", check=False)
+    assert failed.returncode == 1 and "no_such_variable" in failed.stderr and "Traceback" not in failed.stderr
+    made = outputs(project)
+    pages = {f"{lang}/{SLUG}.html" for lang in LANGS}
+    assert len([rel for rel in made if rel.endswith(".epub")]) == 6 and not pages & set(made), sorted(made)
+    page.write_text(good, encoding="utf-8")
+    diglot(project, "-q", "-j", "1", "--format", "html", "--format", "epub")
+    after = outputs(project)
+    # The bilingual pages were made with the broken folder web/ (they read its stylesheet): made anew.
+    assert {rel for rel in made if after[rel] != made[rel] and not rel.endswith(".html")} == set()
+    assert pages <= set(after)
