@@ -392,5 +392,9 @@ def _print_report(report, root: Path, seconds: float, verbose: bool) -> None:
     if report.up_to_date:
         print(f"nothing to do: all {len(report.outputs)} outputs are up to date ({seconds:.2f}s)")
     else:
+        import resource
+
+        main_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
         memory = f"; peak worker memory {report.peak_worker_kb / 1024:,.0f} MB" if report.peak_worker_kb else ""
+        memory += f"; main process {main_mb:,.0f} MB"
         print(f"built {len(report.rebuilt)} of {len(report.outputs)} files in {seconds:.1f}s{memory}")
