@@ -186,3 +186,14 @@ def test_review_shows_opencc_text_rules_and_final_text_and_poedit_tools_accept_i
     assert entry.endswith('msgstr "信任和利害關係人的合作"')
     refused = _diglot(project, "review", "en")
     assert refused.returncode == 1 and "not a derived edition" in refused.stderr
+
+
+@pytest.mark.parametrize("profile, text, rules, plain, ruled", [
+    # zh-Hans derived from a Traditional source: tw2sp turns 資訊 into 信息; a rule keeps 资讯
+    ("tw2sp", "網路資訊", (("資訊", "资讯"),), "网络信息", "网络资讯"),
+    # zh-HK from Simplified: a rule written for Hong Kong usage
+    ("s2hk", "联系软件", (("软件", "軟體"),), "聯繫軟件", "聯繫軟體"),
+])
+def test_rules_work_for_every_derivation_profile(profile, text, rules, plain, ruled):
+    assert convert_text(text, profile) == plain
+    assert convert_text(text, profile, rules) == ruled
