@@ -5,6 +5,7 @@ Every decision an editor should check comes back as a Guess with its input line.
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 import tempfile
@@ -127,18 +128,68 @@ def _snippet(text: str, width: int = 14, tail: bool = False) -> str:
 # ---------------------------------------------------------------- joining lines
 
 
+def _join_step(prev: str, nxt: str) -> tuple[int, str]:
+    """How a line wrapped by the PDF joins the text before it: characters to drop from that
+    text's end, then what to append. Only prev's end matters, so prev may be just its tail."""
+    if not prev or not nxt:
+        return 0, nxt
+    if prev.endswith("\u00ad"):
+        return 1, nxt  # a soft hyphen is only a break opportunity
+    if prev.endswith("-") and re.match(r"[A-Za-z]", prev[-2:-1]):
+        # inter-/national: the PDF's hyphen goes; Franco-/German, COVID-/19 keep it.
+        return (1 if re.match(r"[a-z]", nxt) else 0), nxt
+    if _is_cjk_edge(prev, at_end=True) or _is_cjk_edge(nxt, at_end=False):
+        return 0, nxt  # a line break in Chinese text is not a word space
+    return 0, " " + nxt
+
+
 def _join(prev: str, nxt: str) -> str:
     """Join a line wrapped by the PDF to the text before it."""
-    if not prev or not nxt:
-        return prev + nxt
-    if prev.endswith("\u00ad"):
-        return prev[:-1] + nxt  # a soft hyphen is only a break opportunity
-    if re.search(r"[A-Za-z]-$", prev):
-        # inter-/national: the PDF's hyphen goes; Franco-/German, COVID-/19 keep it.
-        return prev[:-1] + nxt if re.match(r"[a-z]", nxt) else prev + nxt
-    if _is_cjk_edge(prev, at_end=True) or _is_cjk_edge(nxt, at_end=False):
-        return prev + nxt  # a line break in Chinese text is not a word space
-    return prev + " " + nxt
+    drop, piece = _join_step(prev, nxt)
+    return prev[: len(prev) - drop] + piece
+
+
+#: How much of a text's end decides how the next line joins it (and whether it ends a sentence):
+#: only a run of this many closing or shared punctuation marks could look further back.
+_TAIL = 256
+
+
+class _Joined:
+    """Wrapped lines joined into one text, in time linear in its length.
+
+    Appending to one growing string copies it each time: quadratic in a long paragraph.
+    The pieces are kept in a list and joined once, when the whole text is read."""
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+        self._text: str | None = ""
+        self.length = 0
+
+    def add(self, line: str) -> None:
+        drop, piece = _join_step(self.tail(), line)
+        if drop:
+            self._parts[-1] = self._parts[-1][:-drop]  # the drop is within the last line added
+        if piece:
+            self._parts.append(piece)
+        self.length += len(piece) - drop
+        self._text = None
+
+    def tail(self, size: int = _TAIL) -> str:
+        """The text's last ``size`` characters (fewer when it is shorter)."""
+        pieces, count = [], 0
+        for part in reversed(self._parts):
+            if count >= size:
+                break
+            pieces.append(part)
+            count += len(part)
+        return "".join(reversed(pieces))[-size:]
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = "".join(self._parts)
+            self._parts = [self._text] if self._text else []
+        return self._text
 
 
 # ---------------------------------------------------------------- line kinds
@@ -198,9 +249,13 @@ class _Line:
 class _Block:
     kind: str  # heading | para | item
     marker: str = ""  # list marker for items
-    text: str = ""
     ends: list[tuple[int, int]] = field(default_factory=list)  # (input line, end offset in text)
     last: str = ""  # the last input line added
+    joined: _Joined = field(default_factory=_Joined)
+
+    @property
+    def text(self) -> str:
+        return self.joined.text
 
     @property
     def first_line(self) -> int:
@@ -211,9 +266,18 @@ class _Block:
         return self.ends[-1][0]
 
     def add(self, no: int, text: str) -> None:
-        self.text = _join(self.text, text)
-        self.ends.append((no, len(self.text)))
+        self.joined.add(text)
+        self.ends.append((no, self.joined.length))
         self.last = text
+
+    def line_of(self, offset: int) -> int:
+        """The input line holding the text that ends at ``offset``."""
+        return self.ends[bisect.bisect_left(self.ends, offset, key=lambda e: e[1])][0]
+
+    def end_before(self, no: int) -> tuple[int, int] | None:
+        """The last (input line, end offset) of a line before input line ``no``."""
+        at = bisect.bisect_left(self.ends, no, key=lambda e: e[0])
+        return self.ends[at - 1] if at else None
 
 
 @dataclass
@@ -335,22 +399,22 @@ class _TextImporter:
         # "* a" items before it, or in it, make it a list rather than a note.
         if not starts or not starts[0] or any(starts[1:]) or previous[:1] in ("*", "＊"):
             return None
-        text = ""
+        joined = _Joined()
         for line in block:
-            text = _join(text, line.text)
+            joined.add(line.text)
             line.text = ""
-        text = text.lstrip("*＊ \t")
+        text = joined.text.lstrip("*＊ \t")
         return _Note(block[0].no, _escape_inline(text), -1, 0, 0, f'closing note "{_snippet(text)}"', "title-note")
 
     def _last_block_lines(self) -> tuple[list[_Line], str]:
         """The last run of text lines, and the text line before it."""
-        block: list[_Line] = []
+        block: list[_Line] = []  # last line first, reversed at the end
         for line in reversed(self.lines):
-            if line.text and (not block or block[0].no == line.no + 1):
-                block.insert(0, line)
+            if line.text and (not block or block[-1].no == line.no + 1):
+                block.append(line)
             elif line.text:
-                return block, line.text
-        return block, ""
+                return block[::-1], line.text
+        return block[::-1], ""
 
     # -- blocks
 
@@ -379,12 +443,13 @@ class _TextImporter:
 
     def _joins_gap(self, current: _Block, content, index: int) -> bool:
         line = content[index][1]
-        if current.kind == "heading" or _ends_sentence(current.text) or _bullet(line.text):
+        tail = current.joined.tail()
+        if current.kind == "heading" or _ends_sentence(tail) or _bullet(line.text):
             return False
-        if not _ends_mid_sentence(current.text) and self._heading_reason(content, index):
+        if not _ends_mid_sentence(tail) and self._heading_reason(content, index):
             return False
         self.guess(current.last_line, "join-across-gap",
-                   f'joined "{_snippet(current.text, tail=True)}" to line {line.no} '
+                   f'joined "{_snippet(tail, tail=True)}" to line {line.no} '
                    f'"{_snippet(line.text)}" across a page gap (no sentence end before it)')
         return True
 
