@@ -66,6 +66,7 @@ def build(config: Config, options: BuildOptions = BuildOptions(),
         if not options.languages and not options.formats:  # a partial build says nothing of the rest
             manifest.forget_missing({j.rel for j in jobs} | set(site))
         manifest.data.update(plan=key, inputs=inputs, fallbacks=report.fallbacks, skipped=report.skipped,
+                             warnings=report.warnings,
                              fonts=fonts_used(config, options, sources))
         manifest.save()
     return report
@@ -99,6 +100,9 @@ def _nothing_to_do(manifest: Manifest, output_dir: Path, report: BuildReport) ->
     report.up_to_date = True
     report.fallbacks = dict(manifest.data.get("fallbacks", {}))
     report.skipped = dict(manifest.data.get("skipped", {}))
+    report.warnings = list(manifest.data.get("warnings", []))
+    for warning in report.warnings:  # still true of the inputs: said again until they are fixed
+        log.warning("%s", warning)
     for rel, entry in manifest.data["outputs"].items():
         lang = rel.split("/", 1)[0] if "/" in rel else ""
         report.outputs.append(Output(output_dir / rel, lang, rel.split(".", 1)[-1], (entry.get("stat") or [0])[0],

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field, replace
 from . import __version__
 from .config import Config
 from .editions import (
-    UI_DOMAIN, catalog_path, content_catalog, domains, edition_recipes, make_edition, read_documents, source_files,
+    UI_DOMAIN, content_catalog, domains, edition_recipes, make_edition, read_documents, source_files,
     ui_catalogs, unpublished_reason,
 )
 from .errors import DiglotError
@@ -296,7 +296,10 @@ def _summarize(doc: Document, config: Config, options: BuildOptions, report: Bui
     """Parse-time facts of ``doc``: its editions are made here (to count what falls back)."""
     from .manifest import content_hash
 
-    warnings = tuple(str(w) for part in domains(doc) for w in part.warnings)
+    from .review import stale_warnings
+
+    # a stale override is a fact of the publication's files like a source warning: kept in its summary
+    warnings = (*(str(w) for part in domains(doc) for w in part.warnings), *stale_warnings(config, doc))
     _report_warnings(warnings, options, report)
     own = BuildReport()  # this publication's share, kept in its summary
     messages = _published_editions(doc, config, options, own)
@@ -361,7 +364,6 @@ def _published_editions(doc: Document, config: Config, options: BuildOptions, re
             made[lang] = (digest(recipe), 0, True)
             continue
         if recipe.how == "derived":
-            _report_stale(catalogs, config, lang, options, report)
             base_digest, fallbacks, published = made[recipe.base]
             rules = rule_pairs(config, recipe.base, lang, recipe.profile)
             made[lang] = (digest(recipe, used, base_digest, rules), fallbacks, published)
@@ -383,19 +385,6 @@ def _report_warnings(warnings, options: BuildOptions, report: BuildReport) -> No
         report.warnings.append(warning)
     if options.strict and warnings:
         raise DiglotError(f"{warnings[0]} (--strict)")
-
-
-def _report_stale(catalogs, config: Config, lang: str, options: BuildOptions, report: BuildReport) -> None:
-    """A reviewer's override that no longer applies: readers silently get the converted text."""
-    from .review import stale_overrides
-
-    for part, catalog in catalogs:
-        for stale in stale_overrides(part, catalog, catalog_path(config, lang, part.slug)):
-            warning = str(stale).replace(f"{config.root}/", "")
-            log.warning("%s", warning)
-            report.warnings.append(warning)
-            if options.strict:
-                raise DiglotError(f"{warning} (--strict)")
 
 
 def _count_fallbacks(doc: Document, lang: str, fallbacks: int, options: BuildOptions, report: BuildReport) -> None:

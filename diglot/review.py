@@ -42,6 +42,12 @@ def stale_overrides(doc, catalog, path: Path) -> list[Stale]:
     return out
 
 
+def stale_warnings(config: Config, doc) -> list[str]:
+    """The stale overrides of every derived edition of ``doc``, as the build warns of them."""
+    return [str(stale).replace(f"{config.root}/", "") for part, _lang, _recipe, path, catalog in
+            derived_parts(config, [doc]) for stale in stale_overrides(part, catalog, path)]
+
+
 def derived_parts(config: Config, docs=None):
     """(part, lang, recipe, overrides path, overrides) of each derived edition of every document."""
     for doc in read_documents(config) if docs is None else docs:
