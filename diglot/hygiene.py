@@ -13,6 +13,16 @@ import re
 import unicodedata
 from functools import lru_cache
 
+#: Han ideographs, as a character-class body: the unified block and extension A, the compatibility
+#: ideographs, and the supplementary planes (extensions B–H).
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a monospaced setting: a wide or fullwidth character counts two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 #: Kangxi Radicals and CJK Radicals Supplement.
 RADICAL_BLOCKS = ((0x2F00, 0x2FDF), (0x2E80, 0x2EFF))
 

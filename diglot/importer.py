@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from .errors import DiglotError
-from .hygiene import clean_text
+from .hygiene import HAN, clean_text
 
 __all__ = [
     "Guess", "ImportResult", "import_text", "import_docx", "read_input", "import_file",
@@ -40,7 +40,7 @@ class ImportResult:
 
 # ---------------------------------------------------------------- characters
 
-_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_HAN = HAN
 _HAN_RE = re.compile(f"[{_HAN}]")
 # Text written without spaces between words: Han, kana, Hangul, CJK and fullwidth punctuation.
 _CJK_RE = re.compile(

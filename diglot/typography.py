@@ -597,10 +597,7 @@ def wrap_code(literal: str, columns: int) -> str:
 
 
 def _code_pieces(line: str, columns: int) -> list[str]:
-    import unicodedata
-
-    def width(text: str) -> int:
-        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    from .hygiene import display_width as width
 
     pieces, rest, room = [], line, columns
     while width(rest) > room:

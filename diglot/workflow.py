@@ -26,6 +26,7 @@ from .catalog import atomic_write, extract_document, po_path, read_catalog
 from .config import Config
 from .editions import UI_DOMAIN, domains as parts_of, edition_recipes, read_documents
 from .errors import DiglotError
+from .hygiene import HAN as HAN_CHARACTERS, display_width
 from .memory import from_memory, prefill, project_memory
 from .languages import UI_SOURCE, canonical, language, locale_of, recipes, tag_of_locale
 
@@ -513,7 +514,7 @@ def check_message(msgid: str, msgstr: str, lang: str, terms: list[dict], source:
 # --- what a translator's eye misses: the checks Weblate, Okapi and Xbench run ---------------------
 
 CODE_SPAN = re.compile(r"(`+)(.+?)\1")
-HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
+HAN = re.compile(f"[{HAN_CHARACTERS}]+")
 CJK_PUNCTUATION = re.compile(r"[，。、；：？！（）「」『』《》【】〈〉…—～·]")
 _PAIRS = (("(", ")"), ("[", "]"), ("{", "}"), ("（", "）"), ("【", "】"), ("「", "」"), ("『", "』"), ("“", "”"),
           ("《", "》"))
@@ -528,10 +529,16 @@ def _plain(text: str) -> str:
     return URL.sub(" ", EMAIL.sub(" ", FOOTNOTE.sub("", AUTOLINK.sub(" ", text))))
 
 
+def _code_spans(text: str) -> list[str]:
+    """The inline code of ``text``, as the Markdown parser reads it."""
+    tokens = _INLINE.parseInline(text, {"footnotes": {"refs": {}}})
+    return [token.content for token in tokens[0].children or [] if token.type == "code_inline"]
+
+
 def _code_changes(msgid: str, msgstr: str) -> list[tuple[str, str]]:
-    kept = [code for _ticks, code in CODE_SPAN.findall(msgstr)]
+    kept = _code_spans(msgstr)
     return [("error", f"inline code `{code}` of the source is changed or missing in the translation (code is "
-                      "copied, not translated)") for _ticks, code in CODE_SPAN.findall(msgid) if code not in kept]
+                      "copied, not translated)") for code in _code_spans(msgid) if code not in kept]
 
 
 def _left_untranslated(msgid: str, msgstr: str, lang: str) -> list[tuple[str, str]]:
@@ -603,19 +610,13 @@ def _repeated_words(msgid: str, msgstr: str) -> list[tuple[str, str]]:
     return [("warning", f"'{word} {word}': a word repeated") for word in doubled if word.lower() not in source]
 
 
-def _width(text: str) -> int:
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
 #: Translations run 0.3–2.5 times their source's display width (a Han character counts two)
 #: across this project's catalogues; beyond these bounds text was pasted twice or cut off.
 LENGTH_BOUNDS = (0.25, 4.0)
 
 
 def _length(msgid: str, msgstr: str) -> list[tuple[str, str]]:
-    source, target = _width(_plain(msgid)), _width(_plain(msgstr))
+    source, target = display_width(_plain(msgid)), display_width(_plain(msgstr))
     if max(source, target) < 40 or not source:
         return []
     ratio = target / source

@@ -948,3 +948,16 @@ def test_check_reports_po_syntax_errors_at_path_and_line(wf_project, case):
     assert any(number in lines for number, _ in reported), (sorted(lines), reported)
     # the other catalogues are still checked and clean
     assert not findings(result, HANT_REL)
+
+
+@pytest.mark.parametrize("msgstr, reported", [
+    ("Install it with `pip install diglot`.", False),
+    ("Install it with `pip install diglott`.", True),  # the command changed
+    ("Install it with pip install diglot.", True),  # the code span lost its backticks
+])
+def test_check_reports_inline_code_changed_in_translation(msgstr, reported):
+    from diglot.workflow import check_message
+
+    found = check_message("用 `pip install diglot` 安装。", msgstr, "en", [], "zh-Hans")
+    assert any(severity == "error" and "inline code `pip install diglot`" in text for severity, text in found) \
+        == reported, found
