@@ -85,14 +85,17 @@ def review_stats(config: Config) -> list[ReviewStat]:
 
     results = []
     docs = read_documents(config)
+    blocks = [seg.text for doc in docs for p in domains(doc) for seg in p.segments]
+    texts_of: dict[str, str] = {}  # base language → every text its rules may apply to
     for part, lang, recipe, path, catalog in derived_parts(config, docs):
         pairs = rule_pairs(config, recipe.base, lang, recipe.profile)
         own = [r for r in rules_for(config, recipe.base, lang, recipe.profile) if not r.origin.startswith("diglot:")]
         texts = [seg.text for seg in part.segments if seg.lang == part.lang]
         live = {m.id for m in catalog or () if m.id and m.string and not m.fuzzy}
         changed = sum(1 for text in texts if convert_text(text, recipe.profile, pairs) != convert_text(text, recipe.profile))
-        everything = "\n".join([*(seg.text for doc in docs for p in domains(doc) for seg in p.segments),
-                                *_ui_strings(config, recipe.base)])
+        if recipe.base not in texts_of:
+            texts_of[recipe.base] = "\n".join([*blocks, *_ui_strings(config, recipe.base)])
+        everything = texts_of[recipe.base]
         unused = tuple(f"{r.source} → {r.target} ({r.origin})" for r in own if r.source not in everything)
         results.append(ReviewStat(part.slug, lang, recipe.base, recipe.profile, len(part.segments),
                                   sum(1 for seg in part.segments if seg.msgid in live),
