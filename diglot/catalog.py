@@ -160,12 +160,10 @@ def _check_references(text: str, path: Path) -> None:
 
 # --- Plural-Forms: checked before Babel or gettext evaluates it ------------------------------
 
-#: Python's gettext refuses longer ones; CLDR's longest rule (Cornish, kw) is about 470 characters.
+#: What Python's gettext refuses beyond (CLDR's longest rule, Cornish, is about 470 characters).
 MAX_PLURAL_CHARS = 1000
 MAX_PLURAL_DEPTH = 20
 MAX_NPLURALS = 6
-_PLURAL_TOKEN = re.compile(r"\s*(\w+|==|!=|<=|>=|&&|\|\||[<>?:!()*/%+-])")
-_BINARY_LEVELS = (("||",), ("&&",), ("==", "!="), ("<", ">", "<=", ">="), ("+", "-"), ("*", "/", "%"))
 
 
 def _check_plural_forms(text: str, path: Path) -> None:
@@ -184,10 +182,11 @@ def _check_plural_forms(text: str, path: Path) -> None:
         raise DiglotError(f"Plural-Forms: nplurals must be a whole number from 1 to {MAX_NPLURALS}, not "
                           f"{count.strip()[:40]!r}", path, line)
     try:
-        _PluralParser(expression).parse()
-        plural = gettext.c2py(expression)  # only the grammar above reaches Python's compiler
+        # gettext's own tokenizer refuses any name but n, an expression over 1,000 characters and
+        # nesting over 20 levels before it compiles anything into Python
+        plural = gettext.c2py(expression)
     except ValueError as exc:
-        raise DiglotError(f"Plural-Forms: {exc}", path, line) from None
+        raise DiglotError(f"Plural-Forms: {_plural_problem(str(exc))}", path, line) from None
     _check_plural_values(plural, int(count), path, line)
 
 
@@ -230,87 +229,17 @@ def _header_field(text: str, name: str) -> tuple[str, int] | None:
     return joined[at + len(name) + 1: end if end >= 0 else len(joined)], line
 
 
-class _PluralParser:
-    """Recursive descent over gettext's plural grammar: n, integers, ?:, || &&, comparisons,
-    + - * / %, ! and parentheses. Anything else (a name, a dot, a call) is refused."""
-
-    def __init__(self, expression: str):
-        if len(expression) > MAX_PLURAL_CHARS:
-            raise ValueError(f"the plural expression is {len(expression):,} characters long; at most "
-                             f"{MAX_PLURAL_CHARS} are allowed")
-        self.tokens, at = [], 0
-        while at < len(expression):
-            if expression[at:].strip() == "":
-                break
-            match = _PLURAL_TOKEN.match(expression, at)
-            if match is None or (match.group(1)[0].isalnum() and match.group(1) != "n"
-                                 and not match.group(1).isdigit()):
-                bad = match.group(1) if match else expression[at:].strip()[0]
-                raise ValueError(f"{bad!r} is not allowed in a plural expression (only n, numbers, ?:, "
-                                 "comparisons, arithmetic, && || ! and parentheses)")
-            self.tokens.append(match.group(1))
-            at = match.end()
-        self.position, self.depth = 0, 0
-
-    def parse(self) -> None:
-        if not self.tokens:
-            raise ValueError("the plural expression is empty")
-        self._ternary()
-        if self.position < len(self.tokens):
-            token = self.tokens[self.position]
-            raise ValueError("unbalanced parentheses in the plural expression" if token == ")"
-                             else f"unexpected {token!r} in the plural expression")
-
-    def _peek(self) -> str | None:
-        return self.tokens[self.position] if self.position < len(self.tokens) else None
-
-    def _take(self) -> str:
-        token = self._peek()
-        if token is None:
-            raise ValueError("the plural expression ends too early")
-        self.position += 1
-        return token
-
-    def _nest(self) -> None:
-        self.depth += 1
-        if self.depth > MAX_PLURAL_DEPTH:
-            raise ValueError(f"the plural expression nests more than {MAX_PLURAL_DEPTH} deep")
-
-    def _ternary(self) -> None:
-        """a ? b : c ? d : e — the chain is a loop; only a middle operand or parentheses nest."""
-        while True:
-            self._binary(0)
-            if self._peek() != "?":
-                return
-            self._take()
-            self._nest()
-            self._ternary()
-            self.depth -= 1
-            if self._peek() != ":":
-                raise ValueError("'?' without its ':' in the plural expression")
-            self._take()
-
-    def _binary(self, level: int) -> None:
-        operand = (lambda: self._binary(level + 1)) if level + 1 < len(_BINARY_LEVELS) else self._unary
-        operand()
-        while self._peek() in _BINARY_LEVELS[level]:
-            self._take()
-            operand()
-
-    def _unary(self) -> None:
-        token = self._take()
-        while token == "!":
-            token = self._take()
-        if token == "(":
-            self._nest()
-            self._ternary()
-            if self._peek() != ")":
-                raise ValueError("unbalanced parentheses in the plural expression")
-            self._take()
-            self.depth -= 1
-        elif token != "n" and not token.isdigit():
-            raise ValueError("unbalanced parentheses in the plural expression" if token == ")"
-                             else f"unexpected {token!r} in the plural expression")
+def _plural_problem(reason: str) -> str:
+    """gettext's reason for refusing a plural expression, said for a translator."""
+    token = re.match(r"invalid token in plural form: (.*)", reason)
+    if token:
+        return (f"{token.group(1)!r} is not allowed in a plural expression (only n, numbers, ?:, comparisons, "
+                "arithmetic, && || ! and parentheses)")
+    return {"unbalanced parenthesis in plural form": "unbalanced parentheses in the plural expression",
+            "plural form expression is too long": f"the plural expression is too long (at most "
+                                                  f"{MAX_PLURAL_CHARS:,} characters)",
+            "plural form expression is too complex": f"the plural expression nests more than {MAX_PLURAL_DEPTH} "
+                                                     "levels deep"}.get(reason, f"{reason} (in the plural expression)")
 
 
 def _translations_folder(path: Path) -> Path:

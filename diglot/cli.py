@@ -49,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     stats = sub.add_parser("stats", help="translated / fuzzy / untranslated messages per document and language",
                            description="Report translation progress; with --min, fail when a language is under it.")
     stats.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    stats.add_argument("--derived", action="store_true",
+                       help="with --json: the derived editions' review state instead of the catalogues' progress")
     stats.add_argument("--min", type=float, metavar="PERCENT",
                        help="exit 1 when any language has fewer translated messages than PERCENT")
     check = sub.add_parser("check", help="quality checks on every catalogue, as path:line messages",
@@ -311,9 +313,10 @@ def _stats(args, config) -> int:
         for s in results:
             print(f"{s.domain:<32} {s.lang:<8} {s.translated:>10} {s.fuzzy:>6} {s.untranslated:>9} "
                   f"{s.percent:>5.1f}% {s.chars_translated:>5}/{s.chars_total:<5} {s.from_memory:>6}")
-    derived = review_stats(config)
-    if args.json:
-        print(json.dumps([s.as_dict() for s in results] + [r.as_dict() for r in derived], ensure_ascii=False, indent=2))
+    derived = review_stats(config) if args.derived or not args.json else []
+    if args.json:  # one shape of row per list: catalogues, or (--derived) derived editions
+        rows = [r.as_dict() for r in derived] if args.derived else [s.as_dict() for s in results]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
     elif derived:
         print(f"\n{'derived edition':<32} {'lang':<8} {'from':<8} {'blocks':>6} {'overridden':>10} {'stale':>5} "
               f"{'by rules':>8} {'rules':>5} {'unused':>6}")

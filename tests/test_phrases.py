@@ -130,7 +130,7 @@ HEADING = "信任和利益相关者的合作"
 def _derived_row(project: Path) -> dict:
     import json
 
-    result = _diglot(project, "stats", "--json")
+    result = _diglot(project, "stats", "--json", "--derived")
     assert result.returncode == 0, result.stderr
     return next(r for r in json.loads(result.stdout) if r["language"] == "zh-Hant" and "derived_from" in r)
 
