@@ -643,7 +643,7 @@ def test_only_editions_of_one_document_pair(project):
 
 
 def test_epub_keeps_no_attributes_a_segment_writes(project, tmp_path):
-    """Pandoc reads `[text]{…}` in any segment as a span: only the template's classes and lang stay."""
+    """`[text]{…}` in a segment is text for readers, never a span: only the template's classes and lang stay."""
     config = load_config(project)
     zh, en = editions(project, "zh-Hans")
     hostile = '[Overarching]{style="display:none" .evil #spoof onclick="x"} Messages'
@@ -653,6 +653,10 @@ def test_epub_keeps_no_attributes_a_segment_writes(project, tmp_path):
     path.parent.mkdir(parents=True)
     path.write_bytes(render_bilingual("epub", zh, en, config, BuildOptions(), Output(path, "zh-Hans", "epub")))
     with zipfile.ZipFile(path) as book:
-        text = "".join(book.read(n).decode("utf-8") for n in book.namelist() if n.endswith(".xhtml"))
-    assert "Overarching" in text
-    assert "display:none" not in text and "evil" not in text and "spoof" not in text and "onclick" not in text
+        pages = [ET.fromstring(book.read(n)) for n in book.namelist() if n.endswith(".xhtml")]
+    elements = [e for page in pages for e in page.iter()]
+    assert not [e.attrib for e in elements if {"style", "onclick"} & set(e.attrib)]
+    assert not [e.attrib for e in elements if e.get("id") == "spoof" or "evil" in e.get("class", "").split()]
+    # What the translator wrote reaches the reader as written, brackets and all.
+    words = "".join("".join(page.itertext()) for page in pages)
+    assert '[Overarching]{style="display:none" .evil #spoof onclick="x"} Messages' in words
