@@ -123,10 +123,31 @@ def _covered(lang: str) -> frozenset[int]:
 
 
 def missing_characters(text: str, lang: str, also=()) -> list[str]:
-    """Characters of ``text`` that no face of ``lang``'s stack can draw: its own faces, those of
-    ``also`` (the other languages its font stack lists, css_stack) and the emoji face."""
+    """Characters of ``text`` that no face can draw: not ``lang``'s stack (its own faces, those of
+    ``also``, the other languages its font stack lists, css_stack, and the emoji face), nor the
+    installed face fontconfig falls back to for them, as Pango and reading systems do (a Korean
+    name in an English text is set in a CJK face with Hangul, not refused)."""
     covered = _covered(lang).union(*(_covered(other) for other in also if other != lang)) if also else _covered(lang)
-    return sorted({c for c in text if ord(c) not in covered and not _invisible(c)})
+    missing = sorted({c for c in text if ord(c) not in covered and not _invisible(c)})
+    fallbacks: list[frozenset[int]] = []
+    left = []
+    for char in missing:
+        if any(ord(char) in points for points in fallbacks):
+            continue
+        family = _fallback_family(ord(char))
+        if family and ord(char) in coverage(family):
+            fallbacks.append(coverage(family))
+        else:
+            left.append(char)
+    return left
+
+
+@lru_cache(maxsize=None)
+def _fallback_family(code: int) -> str:
+    """The installed family fontconfig picks for one character (``fc-match serif:charset=…``)."""
+    out = subprocess.run(["fc-match", "-f", "%{family[0]}", f"serif:charset={code:x}"], capture_output=True, text=True)
+    family = out.stdout.strip()
+    return family if family in _installed_families() else ""
 
 
 def _invisible(char: str) -> bool:
@@ -138,6 +159,8 @@ def covering_package(char: str) -> str:
     code = ord(char)
     if 0x1F000 <= code <= 0x1FAFF or 0x2600 <= code <= 0x27BF:
         return EMOJI_FACE.package
+    if 0xAC00 <= code <= 0xD7AF or 0x1100 <= code <= 0x11FF or 0x3040 <= code <= 0x30FF:
+        return "fonts-noto-cjk (Hangul and kana)"
     if 0x20000 <= code <= 0x3FFFF:
         return "fonts-hanazono (CJK Unified Ideographs Extension B and later)"
     return "fonts-noto-core, fonts-noto-extra or fonts-noto-cjk-extra"

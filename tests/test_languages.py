@@ -271,3 +271,22 @@ def test_no_module_but_the_registry_holds_a_language_tag():
                 if LITERALS.fullmatch(node.value):
                     found.append(f"{path.name}:{node.lineno}: {node.value!r}")
     assert not found, "\n".join(found)
+
+
+def test_names_in_another_script_are_set_in_an_installed_face_not_refused(tmp_path):
+    """A Korean, a Hebrew and a Greek name in an English text: no face of English has Hangul,
+    but an installed one does, and Pango falls back to it as a reader's browser would (a real
+    README did this: its contributors' list); the PDF shows the names, in embedded faces."""
+    root = sample_project("languages", tmp_path / "project")
+    source = root / "source" / f"{UDHR}.md"
+    names = "서승우, שלום עליכם and Ἀριστοτέλης"
+    source.write_text(source.read_text(encoding="utf-8") + f"\nWith thanks to {names}.\n", encoding="utf-8")
+    code, out, err = run_cli(root, "-q", "build", "--format", "pdf", "--lang", "en")
+    assert code == 0, err + out
+    pdf = root / "output" / "en" / f"{UDHR}.pdf"
+    text = squeeze(pdf_text(pdf))
+    for name in ("서승우", "Ἀριστοτέλης", "עליכם"):
+        assert squeeze(name) in text or squeeze(name[::-1]) in text, name
+    faces = pdf_fonts(pdf)
+    assert all(f.embedded for f in faces)
+    assert any("CJK" in f.name for f in faces), [f.name for f in faces]
