@@ -51,8 +51,8 @@ _CJK_FACES = {
 }
 #: Faces of scripts whose Noto family names are not "Noto Serif <Script name>".
 _SPECIAL_FACES = {
-    "Latn": Faces("Noto Serif", "Noto Sans", "Noto Mono", "fonts-noto-core fonts-noto-mono"),
-    "Arab": Faces("Noto Naskh Arabic", "Noto Sans Arabic", "Noto Mono", "fonts-noto-core fonts-noto-mono"),
+    "Latn": Faces("Noto Serif", "Noto Sans", "Noto Sans Mono", "fonts-noto-core"),
+    "Arab": Faces("Noto Naskh Arabic", "Noto Sans Arabic", "Noto Sans Mono", "fonts-noto-core"),
 }
 #: Scripts the Latin Noto families cover.
 _LATIN_FAMILY_SCRIPTS = ("Latn", "Cyrl", "Grek")
@@ -73,7 +73,7 @@ def _faces(script: str, region: str) -> Faces:
     if script in _SPECIAL_FACES:
         return _SPECIAL_FACES[script]
     name = _script_name(script)
-    return Faces(f"Noto Serif {name}", f"Noto Sans {name}", "Noto Mono", "fonts-noto-core fonts-noto-mono")
+    return Faces(f"Noto Serif {name}", f"Noto Sans {name}", "Noto Sans Mono", "fonts-noto-core")
 
 
 def _script_name(script: str) -> str:

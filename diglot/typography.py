@@ -578,7 +578,7 @@ CONTINUATION = "↪"
 
 def code_columns(width_pt: float, size_pt: float, cjk: bool) -> int:
     """How many half-width columns of code fit ``width_pt`` at ``size_pt``: the CJK monospaced
-    faces' Latin is half an em wide, Noto Mono's 0.6 em."""
+    faces' Latin is half an em wide, Noto Sans Mono's 0.6 em."""
     return max(20, int(width_pt / (size_pt * (0.5 if cjk else 0.6))))
 
 

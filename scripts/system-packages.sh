@@ -4,7 +4,7 @@
 #   scripts/system-packages.sh test    # the above plus Java, poppler-utils, Chromium, Calibre, npm (axe-core, epub.js)
 set -euo pipefail
 
-build_packages=(fontconfig fonts-noto-cjk fonts-noto-core fonts-noto-mono fonts-noto-color-emoji fonts-dejavu-core
+build_packages=(fontconfig fonts-noto-cjk fonts-noto-core fonts-noto-color-emoji fonts-dejavu-core
                 libpango-1.0-0 libpangoft2-1.0-0
                 libharfbuzz0b libharfbuzz-subset0 gettext)
 # Calibre reads the EPUBs as libraries and stores' tools do (tests/test_reading.py): about 100 MB to

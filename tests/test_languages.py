@@ -274,13 +274,15 @@ def test_no_module_but_the_registry_holds_a_language_tag():
 
 
 def test_names_in_another_script_are_set_in_an_installed_face_not_refused(tmp_path):
-    """A Korean, a Hebrew and a Greek name in an English text: no face of English has Hangul,
+    """A Korean, a Hebrew and a Greek name and a box-drawn table in an English text: no face of English has Hangul,
     but an installed one does, and Pango falls back to it as a reader's browser would (a real
     README did this: its contributors' list); the PDF shows the names, in embedded faces."""
     root = sample_project("languages", tmp_path / "project")
     source = root / "source" / f"{UDHR}.md"
     names = "서승우, שלום עליכם and Ἀριστοτέλης"
-    source.write_text(source.read_text(encoding="utf-8") + f"\nWith thanks to {names}.\n", encoding="utf-8")
+    table = "┌──────┬─────┐\n│ item │ qty │\n├──────┼─────┤\n│ spam │  42 │\n└──────┴─────┘"
+    source.write_text(source.read_text(encoding="utf-8") + f"\nWith thanks to {names}.\n\n```\n{table}\n```\n",
+                      encoding="utf-8")
     code, out, err = run_cli(root, "-q", "build", "--format", "pdf", "--lang", "en")
     assert code == 0, err + out
     pdf = root / "output" / "en" / f"{UDHR}.pdf"
@@ -290,3 +292,17 @@ def test_names_in_another_script_are_set_in_an_installed_face_not_refused(tmp_pa
     faces = pdf_fonts(pdf)
     assert all(f.embedded for f in faces)
     assert any("CJK" in f.name for f in faces), [f.name for f in faces]
+    # A table drawn in box-drawing characters keeps its columns: one monospaced face has them all.
+    assert "│ item │ qty │" in pdf_text(pdf, layout=True)
+    import pdfplumber
+
+    with pdfplumber.open(pdf) as document:
+        drawn = {c["fontname"].split("+")[-1] for page in document.pages for c in page.chars if c["text"] in "┌─│┼┘"}
+    assert drawn == {"Noto-Sans-Mono"}, drawn
+
+
+def test_code_is_set_in_one_monospaced_face_with_box_drawing():
+    from diglot import fonts
+
+    face = fonts.face("en", "mono").family
+    assert {0x2500, 0x2502, 0x250C, 0x0416, 0x03A9} <= fonts.coverage(face), face
