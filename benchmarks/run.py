@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Diglot's benchmark: each figure as a ratio against a reference measured in the same run.
 
-    .venv/bin/python benchmarks/run.py [--quick]
+    .venv/bin/python benchmarks/run.py [--quick] [--scale 1000]
 
 Works in a temporary copy of the project; never touches output/. Goals
 (issues "Build engine" and "Performance at a publisher's scale"): cold ≤ 0.4 ×
@@ -223,9 +223,26 @@ def corpus_figures(root: Path, n: int, formats: list[str]) -> tuple[float, float
             float(main.group(1).replace(",", "")) if main else float("nan"))
 
 
+def scale_figures(root: Path, n: int) -> list[tuple]:
+    """At a publisher's scale (web pages only, so N=1,000 builds in minutes): the main process's
+    peak against N=5, and a touch-only build against a no-op, interleaved, at N."""
+    _, _, main5 = corpus_figures(root, 5, ["html"])
+    project = synthetic_corpus(root, n)
+    html = ("--format", "html")
+    cold = diglot(project, *html)
+    report = subprocess.run([PYTHON, str(REPO / "build.py"), "-C", str(project), *html, "--force"], check=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
+    main_n = float(re.search(r"main process ([\d,]+) MB", report).group(1).replace(",", ""))
+    touched = interleaved(lambda: (touch_inputs(project), diglot(project, *html))[1], lambda: diglot(project, *html))
+    return [(f"main process peak memory N={n} / N=5 (web pages)", main_n, main5, main_n / main5, main_n / main5, 1.2),
+            (f"touch-only build / no-op build, N={n} (cold {cold:.0f} s)", *touched, 2.0)]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="corpus N=5 and N=20 instead of N=50")
+    parser.add_argument("--scale", type=int, metavar="N",
+                        help="also the main process's memory and a touch-only build at N documents (web pages)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     rows = []
@@ -273,6 +290,8 @@ def main() -> int:
                  (f"peak worker memory N={big} / N=5", mem_big, mem5, mem_big / mem5, mem_big / mem5, 1.15),
                  (f"main process peak memory N={big} / N=5", main_big, main5, main_big / main5, main_big / main5,
                   1.2)]
+        if args.scale:
+            rows += scale_figures(root, args.scale)
     print(f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}, "
           f"{__import__('os').cpu_count()} CPUs")
     print(f"{'figure':<46} {'value':>9} {'reference':>10} {'ratio':>7} {'spread':>13} {'goal':>6}  ")
