@@ -288,6 +288,14 @@ def test_strict_build_refuses_a_fallback(wf_fuzzy_heading):
     assert not output(wf_fuzzy_heading, "en", "html").exists()
 
 
+def test_strict_build_of_one_language_ignores_another_languages_fallback(wf_fuzzy_heading):
+    """`--strict --lang zh-Hans` judges the editions it builds: the English fallback is not one of them."""
+    result = diglot(wf_fuzzy_heading, "build", "--strict", "--lang", "zh-Hans", "--format", "html")
+    assert result.returncode == 0, result.stderr
+    assert output(wf_fuzzy_heading, "zh-Hans", "html").exists()
+    assert not output(wf_fuzzy_heading, "en", "html").exists()
+
+
 def test_draft_build_highlights_fallback_text(wf_fuzzy_heading):
     project = wf_fuzzy_heading
     ok(diglot(project, "build", "--lang", "en", "--format", "html"))
