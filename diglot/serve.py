@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -99,16 +100,40 @@ def make_server(output_dir: Path, host: str, port: int) -> tuple[ThreadingHTTPSe
 
 
 def watch_and_rebuild(config, rebuild, reloads: _Reloads, stop: threading.Event) -> None:
-    """Rebuild when a source, catalogue, template or the configuration changes."""
+    """Rebuild when a source, catalogue, template or the configuration changes.
+
+    No rebuild error ends the watching: each is said in one line and the next change is built
+    again; only a build that succeeded reloads the open pages."""
     from watchfiles import watch
 
     paths = [p for p in (config.source_dir, config.templates_dir, config.translations_dir,
                          config.root / "pyproject.toml") if p.exists()]
-    for changes in watch(*paths, stop_event=stop):
-        log.info("changed: %s", ", ".join(sorted({Path(p).name for _, p in changes})))
-        try:
-            rebuild()
-        except DiglotError as exc:
-            log.error("%s", exc)
-            continue
-        reloads.bump()
+    try:
+        for changes in watch(*paths, stop_event=stop):
+            log.info("changed: %s", ", ".join(sorted({Path(p).name for _, p in changes})))
+            started = time.perf_counter()
+            if _rebuilt(rebuild):
+                reloads.bump()
+                log.info("rebuilt in %.1f s; open pages reload", time.perf_counter() - started)
+    except Exception as exc:  # noqa: BLE001 - the watching itself failed (a watched folder removed …)
+        log.error("no longer watching for changes (%s: %s); restart the preview", type(exc).__name__, exc)
+        log.debug("the watcher's traceback", exc_info=True)
+
+
+def _rebuilt(rebuild) -> bool:
+    """Run ``rebuild``; say why it failed, if it did, in one line (the traceback only with -v)."""
+    try:
+        rebuild()
+    except DiglotError as exc:
+        log.error("%s", exc)
+    except OSError as exc:  # a full disk, a read-only folder: what was refused, and where
+        path = exc.filename2 if exc.filename2 is not None else exc.filename
+        reason = exc.strerror or str(exc)
+        log.error("%s", reason if path is None else f"{path}: {reason}")
+    except Exception as exc:  # noqa: BLE001 - a bug must not stop the preview
+        log.error("internal error while rebuilding: %s: %s (a bug in Diglot, please report it; run with "
+                  "--verbose for the traceback); still watching", type(exc).__name__, " ".join(str(exc).split()))
+        log.debug("the rebuild's traceback", exc_info=True)
+    else:
+        return True
+    return False
