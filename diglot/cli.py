@@ -249,7 +249,7 @@ def _serve(args, config) -> int:
     import threading
 
     from .builder import build
-    from .serve import make_server, watch_and_rebuild
+    from .serve import is_private, make_server, watch_and_rebuild
 
     options = _build_options(args)
     build(config, options)
@@ -267,8 +267,11 @@ def _serve(args, config) -> int:
     watcher = threading.Thread(target=watch_and_rebuild, daemon=True, name="diglot-watch",
                                args=(config, rebuild, reloads, stop))
     watcher.start()
-    print(f"serving {config.output_dir} at http://{args.host}:{server.server_address[1]}/ (Ctrl+C to stop)",
-          flush=True)
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    if not is_private(server):
+        print(f"warning: listening on {args.host}, not only on this computer: anyone who can reach it on the "
+              f"network can read output/ (--host 127.0.0.1 keeps the preview private)", file=sys.stderr)
+    print(f"serving {config.output_dir} at http://{host}:{server.server_address[1]}/ (Ctrl+C to stop)", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
