@@ -188,15 +188,20 @@ def _configure_logging(args) -> None:
             logging.getLogger(noisy).setLevel(logging.ERROR)
 
 
-def _run(args) -> int:
+def _configured(args, config):
+    """The configuration with the command line's overrides (--paper, --pdf-variant)."""
     from dataclasses import replace
 
-    root = find_root(args.project or Path.cwd())
-    config = load_config(root)
     if getattr(args, "paper", None):
         config = replace(config, paper=args.paper)
     if getattr(args, "pdf_variant", None):
         config = replace(config, pdf_variant=args.pdf_variant)
+    return config
+
+
+def _run(args) -> int:
+    root = find_root(args.project or Path.cwd())
+    config = _configured(args, load_config(root))
     if args.command in (None, "build"):
         return _build(args, config)
     commands = {"extract": _extract, "update": _update, "init": _init, "stats": _stats, "check": _check,
@@ -244,16 +249,29 @@ def _serve(args, config) -> int:
     import threading
 
     from .builder import build
-    from .serve import make_server, watch_and_rebuild
+    from .serve import is_private, make_server, watch_and_rebuild
 
     options = _build_options(args)
     build(config, options)
     server, reloads = make_server(config.output_dir, args.host, args.port)
+
+    def rebuild() -> None:
+        # What a build started now would see, not what this process saw at its start: the
+        # configuration as pyproject.toml is now (it is watched), the fonts installed now.
+        from .fonts import forget_installed
+
+        forget_installed()
+        build(_configured(args, load_config(config.root)), options)
+
     stop = threading.Event()
-    watcher = threading.Thread(target=watch_and_rebuild, daemon=True,
-                               args=(config, lambda: build(config, options), reloads, stop))
+    watcher = threading.Thread(target=watch_and_rebuild, daemon=True, name="diglot-watch",
+                               args=(config, rebuild, reloads, stop))
     watcher.start()
-    print(f"serving {config.output_dir} at http://{args.host}:{server.server_address[1]}/ (Ctrl+C to stop)")
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    if not is_private(server):
+        print(f"warning: listening on {args.host}, not only on this computer: anyone who can reach it on the "
+              f"network can read output/ (--host 127.0.0.1 keeps the preview private)", file=sys.stderr)
+    print(f"serving {config.output_dir} at http://{host}:{server.server_address[1]}/ (Ctrl+C to stop)", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -190,6 +190,15 @@ def vertical_metrics(family: str) -> tuple[float, float]:
     return font["hhea"].ascent / upem, -font["hhea"].descent / upem
 
 
+def forget_installed() -> None:
+    """Ask fontconfig again from now on: what it answered is kept for the life of the process,
+    and a process that builds again and again (the preview server) must find a font installed
+    after an error told the user to install it, as a new build would."""
+    for cached in (_installed_families, _families_for, _fontconfig_choice, faces, _font_file, coverage, _covered,
+                   vertical_metrics):
+        cached.cache_clear()
+
+
 def harfbuzz_subset_available() -> bool:
     """WeasyPrint subsets fonts ~12× faster with libharfbuzz-subset."""
     return ctypes.util.find_library("harfbuzz-subset") is not None
