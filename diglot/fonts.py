@@ -195,7 +195,7 @@ def forget_installed() -> None:
     and a process that builds again and again (the preview server) must find a font installed
     after an error told the user to install it, as a new build would."""
     for cached in (_installed_families, _families_for, _fontconfig_choice, faces, _font_file, coverage, _covered,
-                   vertical_metrics):
+                   _fallback_family, vertical_metrics):
         cached.cache_clear()
 
 
