@@ -58,6 +58,17 @@ def built_project(tmp_path_factory) -> Path:
     return root
 
 
+def twin_of(built: Path, dest: Path) -> Path:
+    """A fresh copy of the project's inputs whose every file has the mtime of its counterpart in
+    ``built``: e-book dates come from the inputs' mtimes (reproducible builds), so a build of the
+    twin by another executor must give ``built``'s bytes."""
+    twin = copy_project(dest)
+    for path in sorted(p for p in twin.rglob("*") if p.is_file()):
+        stat = (built / path.relative_to(twin)).stat()
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    return twin
+
+
 @pytest.fixture
 def project_copy(tmp_path) -> Path:
     """A fresh, unbuilt copy of the project's inputs, for tests that modify them."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import LANGS, REPO, SLUG, copy_project
+from conftest import LANGS, REPO, SLUG, twin_of
 from judges import pdf_text
 
 
@@ -58,13 +58,10 @@ def _build(project: Path, *args: str) -> None:
     assert result.returncode == 0, result.stderr
 
 
-def test_a_scheduler_and_two_workers_build_the_same_editions_as_the_local_executor(dask_cluster, tmp_path):
-    local = copy_project(tmp_path / "local")
-    remote = copy_project(tmp_path / "dask")
-    # Same input mtimes in both trees: e-book dates come from them (reproducible builds).
-    for a, b in zip(sorted(local.rglob("*")), sorted(remote.rglob("*"))):
-        os.utime(b, ns=(a.stat().st_atime_ns, a.stat().st_mtime_ns))
-    _build(local, "-j", "2")
+def test_a_scheduler_and_two_workers_build_the_same_editions_as_the_local_executor(dask_cluster, built_project,
+                                                                                   tmp_path):
+    local = built_project  # the session's build with the local executor
+    remote = twin_of(local, tmp_path / "dask")
     _build(remote, "--executor", "dask", "--scheduler", dask_cluster)
     for lang in LANGS:
         for suffix in ("html", "epub"):
