@@ -107,7 +107,9 @@ def write_pdf_part(html: str, stylesheets: list[Path], base_dir: Path, roots: li
             pdf.catalog[PART_KEY[1:]] = pydyf.String(info)
 
         pdf = rendered.write_pdf(pdf_variant=variant, finisher=finish)
-    return shrink_fonts(pdf), fetcher.refused
+    # Fonts are cut once, in the join (pdffonts.merge_fonts): the parts' subsets of a face keep
+    # WeasyPrint's glyph ids, so that they can be merged into one.
+    return pdf, fetcher.refused
 
 
 def _take_folios(page) -> list[str]:
@@ -158,7 +160,7 @@ def write_folios(pages: list[list[str]], stylesheets: list[Path], base_dir: Path
         box = page._page_box
         box.children = [child for child in box.children if not isinstance(child, boxes.MarginBox)
                         or (child.at_keyword in wanted and _counts_pages(child))]
-    return shrink_fonts(rendered.write_pdf())
+    return rendered.write_pdf()  # its fonts are merged with the parts' (pdffonts.merge_fonts)
 
 
 def weasyprint_version() -> str:
