@@ -8,7 +8,8 @@ part is in, renders the front matter (title page and contents) with the page num
 page counts give, sets the folios of every page in one render of the page boxes alone
 (diglot.pdf.write_folios) and joins it all (diglot.pdfjoin). A chapter that starts on a
 right-hand page (book.yaml's recto) gets the blank page before it that a whole render would give.
-Small books, documents (whose sections do not start a page) and bilingual editions stay one render.
+Which books are laid out so is planning's choice (diglot.plan.split_book): small books, documents
+(whose sections do not start a page) and bilingual editions stay one render.
 """
 
 from __future__ import annotations
@@ -17,25 +18,14 @@ from .pdf import write_folios, write_pdf_part
 from .pdfjoin import join, part_info
 from .publish import print_book
 
-#: A book is laid out in parts from this many characters of text (about 15 A4 pages of Chinese):
-#: below it, what the parts save is less than what joining them costs.
-SPLIT_CHARACTERS = 20_000
-#: How often the front matter is set again when its page numbers change its own length.
+#: How often the front matter is laid out again when its page numbers change its own length.
 FRONT_ATTEMPTS = 4
-
-
-def split_book(chapters: int, characters: int, mode: str, variant: str) -> bool:
-    """Whether a book of ``chapters`` and ``characters`` is laid out in parts (``pdf_parts``)."""
-    if chapters < 2 or variant != "pdf/ua-1" or mode == "never":
-        return False
-    return mode == "always" or characters >= SPLIT_CHARACTERS
-
 
 def render_part(edition, config, number: int, output) -> bytes:
     """Chapter ``number`` (1-based) of the book ``edition``, laid out alone."""
     chapter = edition.doc.body[number - 1]
     book = print_book(edition, config, part={"front": False, "body": [chapter]})
-    return _write(book, config, output)
+    return _write(book, config, output)[0]
 
 
 def join_book(edition, config, parts: list[bytes], output) -> bytes:
@@ -43,17 +33,18 @@ def join_book(edition, config, parts: list[bytes], output) -> bytes:
     doc = edition.doc
     infos = [part_info(data) for data in parts]
     recto = bool((doc.book or {}).get("recto"))
-    front_pages = 2  # the title page and a page of contents, until the front matter says otherwise
-    for _attempt in range(FRONT_ATTEMPTS):
+    front_pages, front = 2, None  # the title page and a page of contents, until laid out
+    for attempt in range(FRONT_ATTEMPTS):
         starts, blanks = _layout(front_pages, [info.pages for info in infos], recto)
         toc_pages = {anchor: starts[number] + page + 1 for number, info in enumerate(infos)
                      for anchor, page in info.anchors.items()}
         book = print_book(edition, config, part={"front": True}, toc_pages=toc_pages)
-        front = _write(book, config, output)
-        front_info = part_info(front)
-        if front_info.pages == front_pages:
+        # Written only when as long as its numbers assumed (the last attempt is written anyway).
+        front, length = _write(book, config, output, None if attempt == FRONT_ATTEMPTS - 1 else front_pages)
+        if front is not None:
             break
-        front_pages = front_info.pages
+        front_pages = length
+    front_info = part_info(front)
     folios = list(front_info.folios)
     for number, info in enumerate(infos, start=1):
         folios += [[]] * (number in blanks) + info.folios
@@ -74,12 +65,12 @@ def _layout(front_pages: int, counts: list[int], recto: bool) -> tuple[list[int]
     return starts, blanks
 
 
-def _write(book, config, output) -> bytes:
-    data, refused = write_pdf_part(book.html, book.sheets, config.source_dir, book.roots, css_strings=book.css,
-                                   variant=config.pdf_variant)
+def _write(book, config, output, pages: int | None = None) -> tuple[bytes | None, int]:
+    data, refused, length = write_pdf_part(book.html, book.sheets, config.source_dir, book.roots,
+                                           css_strings=book.css, variant=config.pdf_variant, pages=pages)
     output.warnings.extend(f"refused to fetch {url}" for url in refused if f"refused to fetch {url}" not in
                            output.warnings)
-    return data
+    return data, length
 
 
-__all__ = ["SPLIT_CHARACTERS", "join_book", "render_part", "split_book"]
+__all__ = ["join_book", "render_part"]

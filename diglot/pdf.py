@@ -82,11 +82,14 @@ PART_KEY = "/DiglotPart"
 
 
 def write_pdf_part(html: str, stylesheets: list[Path], base_dir: Path, roots: list[Path], *,
-                   variant: str | None = "pdf/ua-1", css_strings: tuple[str, ...] = ()) -> tuple[bytes, list[str]]:
+                   variant: str | None = "pdf/ua-1", css_strings: tuple[str, ...] = (),
+                   pages: int | None = None) -> tuple[bytes | None, list[str], int]:
     """One part of a book laid out apart (diglot/parts.py): ``write_pdf``, less what depends on where
     the part falls in the book. Margin boxes showing a page counter (folios) are left out, each page
     noting which it had (the join sets them with the book's numbers); links to anchors of other
-    parts are kept, to a stand-in anchor on the first page that the join replaces with the real one."""
+    parts are kept, to a stand-in anchor on the first page that the join replaces with the real one.
+    With ``pages``, a layout of another length is not written (None): the front matter whose page
+    numbers assumed its length is laid out again. Returns the PDF, the refused URLs, the length."""
     import json
 
     import pydyf
@@ -99,6 +102,8 @@ def write_pdf_part(html: str, stylesheets: list[Path], base_dir: Path, roots: li
     css += [CSS(string=text, base_url=str(base_dir) + "/", url_fetcher=fetcher) for text in css_strings]
     with book_layout():
         rendered = document.render(stylesheets=css, pdf_variant=variant)
+        if pages is not None and len(rendered.pages) != pages:
+            return None, fetcher.refused, len(rendered.pages)
         folios = [_take_folios(page) for page in rendered.pages]
         borrowed = _borrow_anchors(rendered.pages)
         info = json.dumps({"folios": folios, "borrowed": borrowed}, ensure_ascii=False)
@@ -109,7 +114,7 @@ def write_pdf_part(html: str, stylesheets: list[Path], base_dir: Path, roots: li
         pdf = rendered.write_pdf(pdf_variant=variant, finisher=finish)
     # Fonts are cut once, in the join (pdffonts.merge_fonts): the parts' subsets of a face keep
     # WeasyPrint's glyph ids, so that they can be merged into one.
-    return pdf, fetcher.refused
+    return pdf, fetcher.refused, len(rendered.pages)
 
 
 def _take_folios(page) -> list[str]:
