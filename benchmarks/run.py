@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Diglot's benchmark: each figure as a ratio against a reference measured in the same run.
 
-    .venv/bin/python benchmarks/run.py [--quick] [--scale 1000]
+    .venv/bin/python benchmarks/run.py [--quick] [--scale 1000] [--books]
 
 Works in a temporary copy of the project; never touches output/. Goals
 (issues "Build engine" and "Performance at a publisher's scale"): cold ≤ 0.4 ×
@@ -238,14 +238,97 @@ def scale_figures(root: Path, n: int) -> list[tuple]:
             (f"touch-only build / no-op build, N={n} (cold {cold:.0f} s)", *touched, 2.0)]
 
 
+def long_book(root: Path, chapters: int, paragraphs: int, mode: str = "auto") -> Path:
+    """A project holding one book (zh-Hans, PDF only) of ``chapters`` chapters of the real text,
+    each ``paragraphs`` paragraphs long (about 3.5 A4 pages per 20), with a note and a link each."""
+    text = (REPO / "source" / f"{SLUG}.md").read_text(encoding="utf-8")
+    body = re.sub(r"<!--.*?-->", "", text.split("---", 2)[2], flags=re.S)
+    lines = [line.strip().removeprefix("- ") for line in body.splitlines()]
+    pool = [re.sub(r"\[\^[^\]]+\]", "", line) for line in lines if line and not line.startswith(("#", "[^"))]
+    project = root / f"book-{chapters}x{paragraphs}-{mode}"
+    (project / "source" / "long").mkdir(parents=True)
+    shutil.copytree(REPO / "templates", project / "templates")
+    (project / "translations").mkdir()
+    shutil.copy2(REPO / "translations" / "ui.pot", project / "translations" / "ui.pot")
+    (project / "pyproject.toml").write_text('[tool.diglot]\nlanguages = ["zh-Hans"]\nformats = ["pdf"]\n'
+                                            f'pdf_parts = "{mode}"\n', encoding="utf-8")
+    names = [f"c{number:03d}.md" for number in range(1, chapters + 1)]
+    (project / "source" / "long" / "book.yaml").write_text(
+        "title: 长文档\nlang: zh-Hans\nchapters:\n" + "".join(f"  - {name}\n" for name in names), encoding="utf-8")
+    taken = 0
+    for number, name in enumerate(names, start=1):
+        out = [f"---\ntitle: 第{number}部分\n---\n"]
+        for index in range(paragraphs):
+            if index % 6 == 0:
+                out.append(f"## 小节 {number}.{index // 6 + 1}\n")
+            line = pool[taken % len(pool)]
+            taken += 1
+            if index == 0:
+                line += f"[^n] 参见[下一章]({names[number % chapters]})。"
+            out.append(line + "\n")
+        out.append("[^n]: 本章的注释。\n")
+        (project / "source" / "long" / name).write_text("\n".join(out), encoding="utf-8")
+    return project
+
+
+def pdf_pages(project: Path) -> int:
+    import pikepdf
+
+    with pikepdf.open(project / "output" / "zh-Hans" / "long.pdf") as pdf:
+        return len(pdf.pages)
+
+
+def book_figures(root: Path, sizes: tuple[int, ...]) -> list[tuple]:
+    """Books laid out in parts (diglot/parts.py): -j 2 / -j 1 for a 10-chapter book of about 200
+    pages; seconds per page at each of ``sizes`` chapters of ~20 pages (-j 2); one paragraph
+    changed in one chapter / cold."""
+    rows = []
+    big = long_book(root, 10, 120)
+    rows.append(("book ~200 p. in parts: -j 2 / -j 1 (cold)",
+                 *interleaved(lambda: diglot(big, "--force", "-j", "2"), lambda: diglot(big, "--force", "-j", "1")),
+                 0.60))
+    whole = long_book(root, 10, 120, "never")
+    rows.append(("book ~200 p.: in parts / whole (-j 2, cold)",
+                 *interleaved(lambda: diglot(big, "--force", "-j", "2"), lambda: diglot(whole, "--force", "-j", "2")),
+                 1.0))
+    per_page = {}
+    for chapters in sizes:
+        project = long_book(root, chapters, 120)
+        seconds = best(lambda: diglot(project, "--force", "-j", "2"))
+        per_page[chapters] = (seconds / pdf_pages(project), pdf_pages(project))
+    small = min(sizes)
+    for chapters in sizes[1:]:
+        value, reference = per_page[chapters][0], per_page[small][0]
+        rows.append((f"s/page, {per_page[chapters][1]} p. / {per_page[small][1]} p. (parts, -j 2)",
+                     value, reference, value / reference, value / reference, 1.15))
+    chapter = big / "source" / "long" / "c005.md"
+    attempts = iter(range(100))
+
+    def one_paragraph() -> float:
+        text = chapter.read_text(encoding="utf-8")
+        chapter.write_text(text.replace("\n## 小节 5.2", f"\n新增第{next(attempts)}句。\n\n## 小节 5.2", 1),
+                           encoding="utf-8")
+        return diglot(big, "-j", "2")
+
+    rows.append(("book: one paragraph in one chapter / cold (-j 2)",
+                 *interleaved(one_paragraph, lambda: diglot(big, "--force", "-j", "2")), 0.25))
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="corpus N=5 and N=20 instead of N=50")
     parser.add_argument("--scale", type=int, metavar="N",
                         help="also the main process's memory and a touch-only build at N documents (web pages)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--books", action="store_true", help="only the figures of books laid out in parts")
     args = parser.parse_args()
     rows = []
+    if args.books:
+        with tempfile.TemporaryDirectory(prefix="diglot-bench-") as tmp:
+            rows = book_figures(Path(tmp), (1, 5) if args.quick else (1, 5, 25))
+        _print_rows(rows)
+        return 0
     with tempfile.TemporaryDirectory(prefix="diglot-bench-") as tmp:
         root = Path(tmp)
         project = copy_project(root / "project")
@@ -292,6 +375,19 @@ def main() -> int:
                   1.2)]
         if args.scale:
             rows += scale_figures(root, args.scale)
+    results = _print_rows(rows)
+    print(f"outputs rebuilt after templates/web/site.css changed: {', '.join(css_rebuilt)}")
+    print(f"outputs rebuilt after one English msgstr changed: {', '.join(rebuilt)}")
+    # However fast the engine, the English rebuild cannot cost less than its share of the rendering work.
+    share = sum(work.get(rel, 0.0) for rel in rebuilt) / sum(work.values()) if work else float("nan")
+    print(f"their share of the cold build's rendering work (-j 1, per-output seconds): {share:.2f}")
+    if args.json:
+        args.json.write_text(json.dumps({"results": results, "rebuilt": rebuilt, "css_rebuilt": css_rebuilt, "work": work,
+                                         "rebuilt_work_share": share}, indent=1))
+    return 0
+
+
+def _print_rows(rows) -> list[dict]:
     print(f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}, "
           f"{__import__('os').cpu_count()} CPUs")
     print(f"{'figure':<46} {'value':>9} {'reference':>10} {'ratio':>7} {'spread':>13} {'goal':>6}  ")
@@ -305,15 +401,7 @@ def main() -> int:
         print(f"{name:<46} {value:>9.3f} {reference:>10.3f} {ratio:>7.3f} {spread:>13} {goal:>6.2f}  {verdict}")
         results.append({"figure": name, "value": value, "reference": reference, "ratio": ratio, "goal": goal,
                         "spread": [low, high]})
-    print(f"outputs rebuilt after templates/web/site.css changed: {', '.join(css_rebuilt)}")
-    print(f"outputs rebuilt after one English msgstr changed: {', '.join(rebuilt)}")
-    # However fast the engine, the English rebuild cannot cost less than its share of the rendering work.
-    share = sum(work.get(rel, 0.0) for rel in rebuilt) / sum(work.values()) if work else float("nan")
-    print(f"their share of the cold build's rendering work (-j 1, per-output seconds): {share:.2f}")
-    if args.json:
-        args.json.write_text(json.dumps({"results": results, "rebuilt": rebuilt, "css_rebuilt": css_rebuilt, "work": work,
-                                         "rebuilt_work_share": share}, indent=1))
-    return 0
+    return results
 
 
 if __name__ == "__main__":

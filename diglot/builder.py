@@ -64,7 +64,7 @@ def build(config: Config, options: BuildOptions = BuildOptions(),
             raise
         site = _write_site(config, jobs, manifest, report)
         if not options.languages and not options.formats:  # a partial build says nothing of the rest
-            manifest.forget_missing({j.rel for j in jobs} | set(site))
+            manifest.forget_missing({j.rel for j in jobs} | {p.rel for j in jobs for p in j.parts} | set(site))
         manifest.data.update(plan=key, inputs=inputs, fallbacks=report.fallbacks, skipped=report.skipped,
                              warnings=report.warnings,
                              fonts=fonts_used(config, options, sources))
@@ -104,6 +104,8 @@ def _nothing_to_do(manifest: Manifest, output_dir: Path, report: BuildReport) ->
     for warning in report.warnings:  # still true of the inputs: said again until they are fixed
         log.warning("%s", warning)
     for rel, entry in manifest.data["outputs"].items():
+        if rel.startswith(".diglot/"):  # a book's parts (diglot.parts): the build's, not published
+            continue
         lang = rel.split("/", 1)[0] if "/" in rel else ""
         report.outputs.append(Output(output_dir / rel, lang, rel.split(".", 1)[-1], (entry.get("stat") or [0])[0],
                                      rebuilt=False))
@@ -134,36 +136,74 @@ def _run(config, options, jobs: list[Job], manifest, report, progress, sources) 
             log.warning("libharfbuzz-subset is missing: PDF font subsetting is about 12x slower "
                         "(apt-get install libharfbuzz-subset0)")
     done, saved = 0, time.monotonic()
+    joins = _Joins(output_dir, manifest)
+    tasks = [task for job in order(fold_derived(stale)) for task in joins.tasks(job)]
+    total = len(stale) + joins.parts
 
-    def on_done(result: JobResult) -> None:
+    def on_done(result: JobResult) -> list:
         nonlocal done, saved
         path = output_dir / result.job.rel
         atomic_write(path, result.data)
+        extra = {"slug": result.job.slug, "editions": list(result.job.editions)}
         manifest.record(output_dir, result.job.rel, result.job.fingerprint,
-                        {"slug": result.job.slug, "editions": list(result.job.editions)})
-        report.outputs.append(Output(path, result.job.lang, result.job.kind, len(result.data), result.seconds,
-                                     list(result.warnings)))
+                        {**extra, "part": result.job.part} if result.job.part else extra)
+        made = Output(path, result.job.lang, result.job.kind, len(result.data), result.seconds, list(result.warnings))
+        (report.parts if result.job.part else report.outputs).append(made)
         report.peak_worker_kb = max(report.peak_worker_kb, result.peak_kb)
         done += 1
         if time.monotonic() - saved > SAVE_SECONDS:
             manifest.save()  # under the previous plan and inputs: see build()
             saved = time.monotonic()
         if progress:
-            progress(result.job.rel, done, len(stale))
+            progress(result.job.rel, done, total)
+        return joins.done(result.job) if result.job.part else []
 
-    execute(config, options, stale, on_done)
+    execute(config, options, tasks, on_done)
 
 
-def execute(config: Config, options: BuildOptions, jobs: list[Job], on_done: Callable[[JobResult], None]) -> None:
-    """Run ``jobs`` with the chosen executor (worker processes here, or a Dask cluster),
-    handing each result to ``on_done`` as it arrives."""
-    jobs = order(fold_derived(jobs))
+class _Joins:
+    """Books laid out in parts (diglot.parts): a stale book's PDF is made from its parts, of which
+    only the stale ones are rendered (an edit to one chapter renders that chapter); its join runs
+    once the last of them is in, from the parts' files in output/.diglot/parts/."""
+
+    def __init__(self, output_dir: Path, manifest: Manifest):
+        self.output_dir, self.manifest = output_dir, manifest
+        self.waiting: dict[str, set[str]] = {}  # book's output → its parts still being rendered
+        self.books: dict[str, Job] = {}
+        self.book_of: dict[str, str] = {}  # part → its book's output
+        self.parts = 0  # parts to render
+
+    def tasks(self, job: Job) -> list:
+        if not job.parts:
+            return [(job, ())]
+        stale = [part for part in job.parts if not self.manifest.is_current(self.output_dir, part.rel,
+                                                                             part.fingerprint)]
+        if not stale:
+            return [self._join(job)]
+        self.waiting[job.rel], self.books[job.rel] = {part.rel for part in stale}, job
+        self.book_of.update((part.rel, job.rel) for part in stale)
+        self.parts += len(stale)
+        return [(part, ()) for part in stale]
+
+    def done(self, part: Job) -> list:
+        book = self.book_of.pop(part.rel)
+        self.waiting[book].discard(part.rel)
+        return [] if self.waiting[book] else [self._join(self.books.pop(book))]
+
+    def _join(self, job: Job) -> tuple:
+        return job, tuple((self.output_dir / part.rel).read_bytes() for part in job.parts)
+
+
+def execute(config: Config, options: BuildOptions, tasks: list, on_done: Callable[[JobResult], list]) -> None:
+    """Run ``tasks`` ((job, parts) pairs: diglot.workers.Task) with the chosen executor (worker
+    processes here, or a Dask cluster), handing each result to ``on_done`` as it arrives, and
+    running the tasks it returns (a book's join) too."""
     if options.executor == "dask":
         from .distributed import run_on_dask
 
-        run_on_dask(config, options, jobs, on_done)
+        run_on_dask(config, options, tasks, on_done)
     else:
-        run_local(config, options, jobs, on_done)
+        run_local(config, options, tasks, on_done)
 
 
 def _write_site(config: Config, jobs: list[Job], manifest: Manifest, report: BuildReport) -> list[str]:

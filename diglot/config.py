@@ -22,6 +22,8 @@ PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3b")
 TRADITIONAL_PROFILES = tuple(p for p, (a, b) in OPENCC_PROFILES.items() if (a, b) == ("Hans", "Hant"))
 #: An exact translation-memory match is taken as translated, as fuzzy, or memory is not used.
 MEMORY_MODES = ("translated", "fuzzy", "off")
+#: Whether a book's PDF is laid out in parts, one job per chapter (diglot.parts): above a size, always, never.
+PDF_PARTS = ("auto", "always", "never")
 #: Bounds on what a configuration may hold: a huge array is refused, not iterated.
 MAX_LIST = 200
 
@@ -37,6 +39,7 @@ SCHEMA = {
     "toc_depth": (int, "heading levels the contents list, from the document's top level (1–6)"),
     "paper": (str, "PDF paper size: " + ", ".join(PAPERS)),
     "pdf_variant": (str, "PDF standard: " + ", ".join(PDF_VARIANTS)),
+    "pdf_parts": (str, "a long book's PDF laid out in parts, one job per chapter: " + ", ".join(PDF_PARTS)),
     "translation_memory": (str, "what update and init do with a translation memory match: "
                                 + ", ".join(MEMORY_MODES)),
 }
@@ -56,6 +59,7 @@ class Config:
     toc_depth: int = 2
     paper: str = "A4"
     pdf_variant: str = "pdf/ua-1"
+    pdf_parts: str = "auto"
     translation_memory: str = "translated"
     path: Path | None = field(default=None, compare=False)
 
@@ -167,7 +171,7 @@ def _validate(table, text: str, path: Path) -> dict:
 
 def _check_choice(key: str, value):
     allowed = {"formats": FORMATS, "opencc_profile": TRADITIONAL_PROFILES, "paper": PAPERS,
-               "pdf_variant": PDF_VARIANTS, "translation_memory": MEMORY_MODES}.get(key)
+               "pdf_variant": PDF_VARIANTS, "pdf_parts": PDF_PARTS, "translation_memory": MEMORY_MODES}.get(key)
     if allowed is None:
         if key == "min_translated" and not 0 <= value <= 100:
             raise DiglotError("'min_translated' must be between 0 and 100")

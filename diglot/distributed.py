@@ -12,7 +12,9 @@ from typing import Callable
 from .errors import DiglotError
 
 
-def run_on_dask(config, options, jobs, on_done: Callable) -> None:
+def run_on_dask(config, options, tasks, on_done: Callable) -> None:
+    """Run ``tasks`` ((job, parts) pairs, diglot.workers.Task) on the cluster; ``on_done`` gets each
+    result and returns the tasks it makes possible (a book's join), which are sent too."""
     try:
         from distributed import Client, LocalCluster, as_completed
     except ImportError:
@@ -27,11 +29,12 @@ def run_on_dask(config, options, jobs, on_done: Callable) -> None:
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster)
     try:
-        if any(j.kind.endswith("pdf") for j in jobs):
+        if any(job.kind.endswith("pdf") for job, _parts in tasks):
             client.run(warm_worker)
         # Only as_completed holds the futures: each result is written, then released on the
         # cluster, so neither the workers nor this process keep every output's bytes to the end.
-        arriving = as_completed([client.submit(run_job, config, options, job, pure=False) for job in jobs])
+        arriving = as_completed([client.submit(run_job, config, options, job, parts, pure=False)
+                                 for job, parts in tasks])
         for future in arriving:
             try:
                 results = future.result()
@@ -40,7 +43,8 @@ def run_on_dask(config, options, jobs, on_done: Callable) -> None:
                 raise
             future.release()
             for result in results:
-                on_done(result)
+                for job, parts in on_done(result) or ():
+                    arriving.add(client.submit(run_job, config, options, job, parts, pure=False))
     finally:
         client.close()
         if cluster is not None:

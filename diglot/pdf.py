@@ -76,6 +76,98 @@ def write_pdf(html: str, stylesheets: list[Path], base_dir: Path, roots: list[Pa
     return shrink_fonts(pdf), fetcher.refused
 
 
+#: The catalogue entry of a part's PDF (diglot/parts.py) saying what the join needs: the page-number
+#: margin boxes each page had (set again on the joined pages), and the anchors it only links to.
+PART_KEY = "/DiglotPart"
+
+
+def write_pdf_part(html: str, stylesheets: list[Path], base_dir: Path, roots: list[Path], *,
+                   variant: str | None = "pdf/ua-1", css_strings: tuple[str, ...] = (),
+                   pages: int | None = None) -> tuple[bytes | None, list[str], int]:
+    """One part of a book laid out apart (diglot/parts.py): ``write_pdf``, less what depends on where
+    the part falls in the book. Margin boxes showing a page counter (folios) are left out, each page
+    noting which it had (the join sets them with the book's numbers); links to anchors of other
+    parts are kept, to a stand-in anchor on the first page that the join replaces with the real one.
+    With ``pages``, a layout of another length is not written (None): the front matter whose page
+    numbers assumed its length is laid out again. Returns the PDF, the refused URLs, the length."""
+    import json
+
+    import pydyf
+    from weasyprint import CSS, HTML
+
+    fetcher = _fetcher_class()(roots)
+    document = HTML(string=html, base_url=str(base_dir) + "/", url_fetcher=fetcher)
+    css = [CSS(string=path.read_text(encoding="utf-8"), base_url=str(path.parent) + "/", url_fetcher=fetcher)
+           for path in stylesheets]
+    css += [CSS(string=text, base_url=str(base_dir) + "/", url_fetcher=fetcher) for text in css_strings]
+    with book_layout():
+        rendered = document.render(stylesheets=css, pdf_variant=variant)
+        if pages is not None and len(rendered.pages) != pages:
+            return None, fetcher.refused, len(rendered.pages)
+        folios = [_take_folios(page) for page in rendered.pages]
+        borrowed = _borrow_anchors(rendered.pages)
+        info = json.dumps({"folios": folios, "borrowed": borrowed}, ensure_ascii=False)
+
+        def finish(_document, pdf) -> None:
+            pdf.catalog[PART_KEY[1:]] = pydyf.String(info)
+
+        pdf = rendered.write_pdf(pdf_variant=variant, finisher=finish)
+    # Fonts are cut once, in the join (pdffonts.merge_fonts): the parts' subsets of a face keep
+    # WeasyPrint's glyph ids, so that they can be merged into one.
+    return pdf, fetcher.refused, len(rendered.pages)
+
+
+def _take_folios(page) -> list[str]:
+    """Remove the page's margin boxes that show a page counter; return their names (@bottom-center)."""
+    from weasyprint.formatting_structure import boxes
+
+    box = page._page_box
+    taken = [child for child in box.children if isinstance(child, boxes.MarginBox) and _counts_pages(child)]
+    box.children = [child for child in box.children if all(child is not other for other in taken)]
+    return [child.at_keyword for child in taken]
+
+
+def _counts_pages(margin_box) -> bool:
+    content = margin_box.style["content"]
+    if content in ("normal", "none") or not margin_box.children:
+        return False
+    return any(kind in ("counter()", "counters()") and value[0] in ("page", "pages") for kind, value in content)
+
+
+def _borrow_anchors(pages) -> list[str]:
+    """Anchors this part links to but does not hold: a stand-in on its first page keeps the links
+    (WeasyPrint drops a link to a missing anchor); the join points them at the real ones."""
+    held = {name for page in pages for name in page.anchors}
+    wanted = dict.fromkeys(target for page in pages for kind, target, _rect, _box in page.links
+                           if kind == "internal" and target not in held)
+    if pages:
+        for name in wanted:
+            pages[0].anchors[name] = (0, 0, 0, 0)
+    return list(wanted)
+
+
+def write_folios(pages: list[list[str]], stylesheets: list[Path], base_dir: Path, roots: list[Path], *,
+                 lang: str, css_strings: tuple[str, ...] = ()) -> bytes:
+    """The folios of a joined book: one page per page of the book, each showing only the page-counter
+    margin boxes ``pages`` names for it (the ones write_pdf_part took away), with the book's own
+    page rules, so that they are set where, and as, a whole render sets them."""
+    from weasyprint import CSS, HTML
+    from weasyprint.formatting_structure import boxes
+
+    fetcher = _fetcher_class()(roots)
+    blank = '<div style="break-after: page"></div>'
+    html = f'<!DOCTYPE html><html lang="{lang}"><body>{blank * (len(pages) - 1)}<div></div></body></html>'
+    css = [CSS(string=path.read_text(encoding="utf-8"), base_url=str(path.parent) + "/", url_fetcher=fetcher)
+           for path in stylesheets]
+    css += [CSS(string=text, base_url=str(base_dir) + "/", url_fetcher=fetcher) for text in css_strings]
+    rendered = HTML(string=html, base_url=str(base_dir) + "/", url_fetcher=fetcher).render(stylesheets=css)
+    for page, wanted in zip(rendered.pages, pages):
+        box = page._page_box
+        box.children = [child for child in box.children if not isinstance(child, boxes.MarginBox)
+                        or (child.at_keyword in wanted and _counts_pages(child))]
+    return rendered.write_pdf()  # its fonts are merged with the parts' (pdffonts.merge_fonts)
+
+
 def weasyprint_version() -> str:
     import weasyprint
 

@@ -82,7 +82,8 @@ def _is_identity_cid(font) -> bool:
     return font.get("/Subtype") == "/Type0" and font.get("/Encoding") == "/Identity-H" and "/DescendantFonts" in font
 
 
-def _shrink_font(pdf, font, codes: set[int]) -> bool:
+def _shrink_font(pdf, font, codes: set[int], loaded=None) -> bool:
+    """``font`` cut to ``codes``; ``loaded``: its program already loaded (merge_fonts)."""
     cid_font = font.DescendantFonts[0]
     descriptor = cid_font.get("/FontDescriptor")
     if descriptor is None:
@@ -90,14 +91,14 @@ def _shrink_font(pdf, font, codes: set[int]) -> bool:
     # Glyphs WeasyPrint measured are shown somewhere, perhaps where the scan does not look.
     keep = sorted(codes | _width_cids(cid_font) | {0})
     if "/FontFile3" in descriptor and descriptor.FontFile3.get("/Subtype") == "/OpenType":
-        program = _cff_program(descriptor.FontFile3.read_bytes(), keep)
+        program = _cff_program(loaded or descriptor.FontFile3.read_bytes(), keep)
         if program is None:
             return False
         descriptor.FontFile3 = _stream(pdf, program, Subtype="/CIDFontType0C")
         if "/CIDToGIDMap" in cid_font:  # meaningful for TrueType CIDFonts only
             del cid_font["/CIDToGIDMap"]
     elif "/FontFile2" in descriptor:
-        program = _truetype_program(descriptor.FontFile2.read_bytes(), keep)
+        program = _truetype_program(loaded or descriptor.FontFile2.read_bytes(), keep)
         if program is None:
             return False
         descriptor.FontFile2 = _stream(pdf, program, Length1=len(program))
@@ -123,7 +124,7 @@ def _subset(data: bytes, keep: list[int]):
     from fontTools.ttLib import TTFont, TTLibError
 
     try:
-        font = TTFont(io.BytesIO(data))
+        font = data if isinstance(data, TTFont) else TTFont(io.BytesIO(data))
         order = font.getGlyphOrder()
         if keep[-1] >= len(order):
             return None
@@ -228,4 +229,204 @@ def _compact_widths(cid_font) -> None:
     cid_font.W = pikepdf.Array([pikepdf.Array(item) if isinstance(item, list) else item for item in runs])
 
 
-__all__ = ["shrink_fonts", "used_codes"]
+def merge_fonts(pdf) -> int:
+    """``pdf`` (pikepdf, joined from the parts of a book: diglot.pdfjoin) with one font per face:
+    the parts' subsets of a face (WeasyPrint's, glyph ids kept, so a glyph is the same glyph in
+    each) made one, with every glyph, width and ToUnicode entry any of them has, and every page
+    pointed at it; then each font cut to the glyphs shown, as shrink_fonts does. Returns how many
+    fonts were merged into others."""
+    codes = used_codes(pdf)
+    faces: dict[tuple, list] = {}
+    for objgen in codes:
+        font = pdf.get_object(objgen)
+        if _is_identity_cid(font):
+            faces.setdefault(_face(font), []).append(font)
+    replaced, merged = {}, 0
+    for fonts in faces.values():
+        program = _merged_program(fonts, codes) if len(fonts) > 1 else None
+        if program is not None:
+            fonts = program[0]
+            first, program = fonts[0], program[1]
+            wanted = set(codes[first.objgen])
+            for other in fonts[1:]:
+                replaced[other.objgen] = first
+                wanted |= codes[other.objgen]
+            _merge_widths(first, fonts[1:])
+            _merge_to_unicode(pdf, first, fonts[1:])
+            merged += len(fonts) - 1
+            if not _shrink_font(pdf, first, wanted, program):  # kept whole: the merged font, uncut
+                _store_program(pdf, first, program)
+        else:
+            for font in fonts:
+                _shrink_font(pdf, font, set(codes[font.objgen]))
+    if replaced:
+        _repoint(pdf, replaced)
+    return merged
+
+
+def _face(font) -> tuple:
+    descriptor = font.DescendantFonts[0].get("/FontDescriptor", {})
+    kind = next((key for key in ("/FontFile3", "/FontFile2") if key in descriptor), "")
+    return str(font.BaseFont), str(font.DescendantFonts[0].get("/Subtype")), kind
+
+
+def _program(font):
+    """The font program of a WeasyPrint subset, loaded (fontTools), or None."""
+    from fontTools.ttLib import TTFont, TTLibError
+
+    descriptor = font.DescendantFonts[0].get("/FontDescriptor")
+    stream = descriptor.get("/FontFile3") if descriptor is not None else None
+    if stream is not None and stream.get("/Subtype") != "/OpenType":
+        return None
+    stream = stream if stream is not None else descriptor.get("/FontFile2") if descriptor is not None else None
+    if stream is None:
+        return None
+    try:
+        return TTFont(io.BytesIO(stream.read_bytes()))
+    except (TTLibError, AssertionError, ValueError):
+        return None
+
+
+def _merged_program(fonts, codes):
+    """``fonts`` in the order merged (the base first) and one program with the glyphs each of them
+    shows, or None when they cannot be merged (not the same face's subsets with glyph ids kept)."""
+    programs = [_program(font) for font in fonts]
+    if any(program is None for program in programs):
+        return None
+    # A subset keeping glyph ids ends at its last glyph: the longest is the base, the others' glyph
+    # orders are the start of its.
+    ranked = sorted(zip(programs, fonts), key=lambda pair: -len(pair[0].getGlyphOrder()))
+    programs, fonts = [program for program, _ in ranked], [font for _, font in ranked]
+    first = programs[0]
+    order = first.getGlyphOrder()
+    # A code is a CID, the base's glyph of that id (WeasyPrint's subsets keep the ids; only a
+    # subset's last few glyphs may be others, past what it shows).
+    if any(code >= len(order) or _name(code) != order[code] for font in fonts for code in codes[font.objgen]):
+        return None
+    have = set(codes[fonts[0].objgen])
+    try:
+        if "CFF " in first:
+            merged = _merged_cff(first, programs, fonts, codes, have, order)
+        elif "glyf" in first:
+            merged = _merged_truetype(first, programs, fonts, codes, have, order)
+        else:
+            return None
+        return (fonts, merged) if merged is not None else None
+    except (KeyError, IndexError, AttributeError, AssertionError) as exc:
+        log.debug("fonts left apart: %s", exc)
+    return None
+
+
+def _name(code: int) -> str:
+    return f"cid{code:05d}" if code else ".notdef"
+
+
+def _merged_cff(first, programs, fonts, codes, have: set, order):
+    top = first["CFF "].cff.topDictIndex[0]
+    keyed = hasattr(top, "FDArray")  # CID-keyed: each glyph's font dict (its hints) goes with it
+    if keyed:
+        indexes = {fd.FontName: number for number, fd in enumerate(top.FDArray)}
+    charstrings = top.CharStrings
+    for program, font in zip(programs[1:], fonts[1:]):
+        other = program["CFF "].cff.topDictIndex[0]
+        if hasattr(other, "FDArray") != keyed:
+            return None
+        for gid in sorted(codes[font.objgen] - have):
+            name = order[gid]
+            charstrings[name] = other.CharStrings[name]
+            if keyed:  # the subsets keep the font dicts they use, in their own order: matched by name
+                fd = other.FDArray[other.FDSelect[program.getGlyphID(name)]]
+                if fd.FontName not in indexes:
+                    top.FDArray.append(fd)
+                    indexes[fd.FontName] = len(top.FDArray) - 1
+                top.FDSelect[gid] = indexes[fd.FontName]
+        have |= codes[font.objgen]
+    return first
+
+
+def _merged_truetype(first, programs, fonts, codes, have: set, order):
+    glyf, hmtx = first["glyf"], first["hmtx"]
+    for program, font in zip(programs[1:], fonts[1:]):
+        wanted = [order[gid] for gid in sorted(codes[font.objgen] - have)]
+        while wanted:
+            name = wanted.pop()
+            glyph = program["glyf"][name]
+            glyf[name] = glyph
+            hmtx[name] = program["hmtx"][name]
+            if glyph.isComposite():  # its components, where this subset has none
+                wanted += [c.glyphName for c in glyph.components if not glyf[c.glyphName].numberOfContours]
+        have |= codes[font.objgen]
+    return first
+
+
+def _store_program(pdf, font, program) -> None:
+    out = io.BytesIO()
+    program.save(out)
+    descriptor = font.DescendantFonts[0].FontDescriptor
+    if "/FontFile3" in descriptor:
+        descriptor.FontFile3 = _stream(pdf, out.getvalue(), Subtype="/OpenType")
+    else:
+        descriptor.FontFile2 = _stream(pdf, out.getvalue(), Length1=out.tell())
+
+
+def _merge_widths(first, others) -> None:
+    import pikepdf
+
+    widths = {}
+    for font in (*others, first):
+        widths.update(_widths(font.DescendantFonts[0]))
+    entries = []
+    for cid in sorted(widths):
+        width = widths[cid]
+        entries += [cid, pikepdf.Array([int(width) if float(width).is_integer() else width])]
+    first.DescendantFonts[0].W = pikepdf.Array(entries)
+
+
+def _merge_to_unicode(pdf, first, others) -> None:
+    """One ToUnicode CMap with every code → text pair of ``first`` and ``others``."""
+    import re
+
+    pairs: dict[str, str] = {}
+    for font in (*others, first):
+        if "/ToUnicode" in font:
+            text = font.ToUnicode.read_bytes().decode("latin-1")
+            for block in re.findall(r"beginbfchar(.*?)endbfchar", text, re.S):
+                pairs.update(re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block))
+    if not pairs:
+        return
+    items = sorted(pairs.items(), key=lambda item: int(item[0], 16))
+    blocks = []
+    for start in range(0, len(items), 100):  # a CMap block holds at most 100 entries
+        chunk = items[start:start + 100]
+        blocks.append(f"{len(chunk)} beginbfchar\n" + "".join(f"<{code}> <{text}>\n" for code, text in chunk)
+                      + "endbfchar\n")
+    cmap = ("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CIDSystemInfo\n"
+            "<< /Registry (Adobe)\n/Ordering (UCS)\n/Supplement 0\n>> def\n/CMapName /Adobe-Identity-UCS def\n"
+            "/CMapType 2 def\n1 begincodespacerange\n<0000> <ffff>\nendcodespacerange\n" + "".join(blocks)
+            + "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend")
+    first.ToUnicode = _stream(pdf, cmap.encode("latin-1"))
+
+
+def _repoint(pdf, replaced: dict) -> None:
+    """Every page's and form's font resource that is one of ``replaced`` made its replacement."""
+    seen: set = set()
+
+    def visit(resources) -> None:
+        if resources is None or resources.objgen in seen and resources.objgen != (0, 0):
+            return
+        seen.add(resources.objgen)
+        fonts = resources.get("/Font")
+        if fonts is not None:
+            for name, font in list(fonts.items()):
+                if font.objgen in replaced:
+                    fonts[name] = replaced[font.objgen]
+        for form in resources.get("/XObject", {}).values():
+            if form.get("/Subtype") == "/Form" and form.objgen not in seen:
+                seen.add(form.objgen)
+                visit(form.get("/Resources"))
+
+    for page in pdf.pages:
+        visit(page.obj.get("/Resources"))
+
+
+__all__ = ["merge_fonts", "shrink_fonts", "used_codes"]

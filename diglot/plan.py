@@ -68,6 +68,10 @@ class Job:
     #: What the output says (its texts and UI messages), not how it is laid out: what the site's
     #: pages (index, OPDS) show of it, so a stylesheet edit does not make them anew.
     content: str = ""
+    #: A part of a book laid out apart (diglot.parts): its chapter's number (1-based), else 0.
+    part: int = 0
+    #: A book's PDF joined from parts: the jobs of its parts, each with its own fingerprint.
+    parts: tuple["Job", ...] = ()
 
     @property
     def bilingual(self) -> bool:
@@ -206,12 +210,43 @@ def plan(config: Config, options: BuildOptions, report: BuildReport, cache=None)
                 extra = langs if kind == "html" else fonts if kind.endswith(FONT_FORMATS) else ""
                 content = digest(source, messages[lang], ui[lang])
                 fingerprint = digest(common, content, kind, extra, templates[kind, False])
-                jobs.append(Job(doc.slug, lang, kind, edition_path(lang, doc.slug, kind), langs, fingerprint, (lang,),
-                                source=doc.lang, content=content))
+                job = Job(doc.slug, lang, kind, edition_path(lang, doc.slug, kind), langs, fingerprint, (lang,),
+                          source=doc.lang, content=content)
+                if kind == "pdf" and split_book(len(doc.files_of) - 1, doc.characters, config):
+                    job = replace(job, parts=part_jobs(job, doc, (common, ui[lang], fonts, templates[kind, False])))
+                jobs.append(job)
         jobs += _bilingual_jobs(doc, messages, config, wanted, formats, (common, source, fonts), ui, templates)
     if "html" in formats:
         jobs += media_jobs(config, docs)
     return jobs
+
+
+#: A book is laid out in parts from this many characters of text (about 15 A4 pages of Chinese):
+#: below it, what the parts save is less than what joining them costs (pdf_parts = "auto").
+SPLIT_CHARACTERS = 20_000
+
+
+def split_book(chapters: int, characters: int, config: Config) -> bool:
+    """Whether a book's PDF is laid out in parts, one job per chapter (diglot.parts): a book of
+    two chapters or more, tagged (PDF/UA-1), above SPLIT_CHARACTERS or with pdf_parts = "always"."""
+    if chapters < 2 or config.pdf_variant != "pdf/ua-1" or config.pdf_parts == "never":
+        return False
+    return config.pdf_parts == "always" or characters >= SPLIT_CHARACTERS
+
+
+def part_jobs(job: Job, doc: "Summary", base: tuple) -> tuple[Job, ...]:
+    """One job per chapter of the book ``job`` makes the PDF of. A part's fingerprint is what it is
+    made from: its chapter's file and messages, the book's own (title, options), the UI strings,
+    fonts and print templates, so an edit to one chapter makes that part anew and no other."""
+    lang = job.lang
+    head = (doc.files_of[0], doc.part_messages[lang][0])
+    jobs = []
+    for number in range(1, len(doc.files_of)):
+        own = (doc.files_of[number], doc.part_messages[lang][number])
+        fingerprint = digest(*base, "part.pdf", number, head, own)
+        jobs.append(Job(job.slug, lang, "part.pdf", f".diglot/parts/{lang}/{job.slug}/{number:03d}.pdf", job.langs,
+                        fingerprint, job.editions, source=job.source, part=number))
+    return tuple(jobs)
 
 
 @dataclass(frozen=True)
@@ -227,16 +262,27 @@ class Summary:
     fallbacks: dict = field(default_factory=dict)  # edition → messages shown in the source language
     #: Its figures' image files under source/ (every language's variant), each with its part's slug.
     media: tuple[tuple[str, str], ...] = ()
+    #: Per catalogue domain (a document; a book's own texts, then each chapter): its files' digest.
+    files_of: tuple[str, ...] = ()
+    #: Published edition → per domain, the digest of the messages it is made from.
+    part_messages: dict = field(default_factory=dict)
+    characters: int = 0  # of the source text: how long the publication is
 
     def to_json(self) -> dict:
-        return {**asdict(self), "warnings": list(self.warnings), "media": [list(pair) for pair in self.media]}
+        return {**asdict(self), "warnings": list(self.warnings), "media": [list(pair) for pair in self.media],
+                "files_of": list(self.files_of)}
 
     @classmethod
     def from_json(cls, data: dict) -> "Summary":
         """The summary stored as ``data``; TypeError if the cache holds another shape."""
-        summary = cls(**{**data, "warnings": tuple(data["warnings"]), "media": tuple(map(tuple, data["media"]))})
+        summary = cls(**{**data, "warnings": tuple(data["warnings"]), "media": tuple(map(tuple, data["media"])),
+                         "files_of": tuple(data["files_of"])})
         texts = [summary.slug, summary.lang, summary.files, *summary.warnings, *summary.messages.values(),
-                 *summary.skipped, *summary.skipped.values(), *(part for pair in summary.media for part in pair)]
+                 *summary.skipped, *summary.skipped.values(), *(part for pair in summary.media for part in pair),
+                 *summary.files_of, *(d for ds in summary.part_messages.values() for d in ds)]
+        if not isinstance(summary.characters, int) or not all(
+                isinstance(ds, list) and len(ds) == len(summary.files_of) for ds in summary.part_messages.values()):
+            raise TypeError("a summary of another shape")
         if not all(isinstance(text, str) for text in texts) or not all(
                 isinstance(n, int) for n in summary.fallbacks.values()) or any(len(p) != 2 for p in summary.media):
             raise TypeError("a summary of another shape")
@@ -302,7 +348,7 @@ def _summarize(doc: Document, config: Config, options: BuildOptions, report: Bui
     warnings = (*(str(w) for part in domains(doc) for w in part.warnings), *stale_warnings(config, doc))
     _report_warnings(warnings, options, report)
     own = BuildReport()  # this publication's share, kept in its summary
-    messages = _published_editions(doc, config, options, own)
+    messages, part_messages = _published_editions(doc, config, options, own)
     for lang, count in own.fallbacks.items():
         report.fallbacks[lang] = report.fallbacks.get(lang, 0) + count
     report.skipped.update(own.skipped)
@@ -311,7 +357,12 @@ def _summarize(doc: Document, config: Config, options: BuildOptions, report: Bui
                     for path in source_files(config, doc)])
     media = tuple(dict.fromkeys((rel, part.slug) for part in domains(doc) for image in figure_images(part.body)
                                 for rel in image.files))
-    return Summary(doc.slug, doc.lang, files, messages, warnings, dict(own.skipped), dict(own.fallbacks), media)
+    files_of = tuple(digest([content_hash(path) for path in [part.path, *(root / rel for image in figure_images(part.body)
+                                                                        for rel in image.files)]])
+                     for part in domains(doc))
+    characters = sum(len(seg.text) for part in domains(doc) for seg in part.segments)
+    return Summary(doc.slug, doc.lang, files, messages, warnings, dict(own.skipped), dict(own.fallbacks), media,
+                   files_of, part_messages, characters)
 
 
 def _replay(summary: Summary, options: BuildOptions, report: BuildReport) -> None:
@@ -349,25 +400,31 @@ def media_jobs(config: Config, docs: list[Summary]) -> list[Job]:
     return jobs
 
 
-def _published_editions(doc: Document, config: Config, options: BuildOptions, report: BuildReport) -> dict[str, str]:
-    """Each published edition's digest of the messages it is made from (its base's included).
+def _published_editions(doc: Document, config: Config, options: BuildOptions,
+                        report: BuildReport) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Each published edition's digest of the messages it is made from (its base's included), and
+    the same per catalogue domain (diglot.editions.domains).
 
     An edition made from a catalogue is made here to count what falls back; a derived one
     falls back exactly where its base does, so it is not converted while planning.
     """
     made: dict[str, tuple[str, int, bool]] = {}  # lang → (messages digest, fallbacks, published)
+    per_part: dict[str, list[str]] = {}  # lang → the same, per domain (a book's texts, each chapter)
     for lang, recipe in edition_recipes(doc, config).items():
         catalogs = [(part, content_catalog(part, lang, config)) for part in domains(doc)]
         catalog = catalogs[0][1]
         used = [_messages_used(part, part_catalog) for part, part_catalog in catalogs]
         if recipe.how == "source":
             made[lang] = (digest(recipe), 0, True)
+            per_part[lang] = [digest(recipe)] * len(used)
             continue
         if recipe.how == "derived":
             base_digest, fallbacks, published = made[recipe.base]
             rules = rule_pairs(config, recipe.base, lang, recipe.profile)
             made[lang] = (digest(recipe, used, base_digest, rules), fallbacks, published)
+            per_part[lang] = [digest(recipe, own, base, rules) for own, base in zip(used, per_part[recipe.base])]
         else:
+            per_part[lang] = [digest(recipe, own) for own in used]
             edition = make_edition(doc, lang, config, catalog)
             reason = unpublished_reason(edition, config)
             if reason:
@@ -376,7 +433,8 @@ def _published_editions(doc: Document, config: Config, options: BuildOptions, re
             made[lang] = (digest(recipe, used), len(edition.fallbacks()), reason is None)
         if made[lang][2]:  # an edition that is not published shows nothing, falls back nowhere
             _count_fallbacks(doc, lang, made[lang][1], options, report)
-    return {lang: messages for lang, (messages, _, published) in made.items() if published}
+    published = {lang: messages for lang, (messages, _, published) in made.items() if published}
+    return published, {lang: per_part[lang] for lang in published}
 
 
 def _report_warnings(warnings, options: BuildOptions, report: BuildReport) -> None:

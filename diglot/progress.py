@@ -45,7 +45,7 @@ def _human(size: int) -> str:
 
 def print_table(report, root: Path, verbose: bool = False) -> None:
     """Outputs with size, time and warnings; unchanged ones only with --verbose."""
-    rows = [o for o in report.outputs if o.rebuilt or verbose]
+    rows = [o for o in report.outputs if o.rebuilt or verbose] + list(report.parts)
     if not rows:
         return
     if sys.stdout.isatty():

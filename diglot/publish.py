@@ -6,6 +6,8 @@ to do never loads WeasyPrint or pandoc.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from babel.support import Translations
 from markupsafe import Markup
 
@@ -113,24 +115,43 @@ def render_print_pdf(edition, config: Config, options, output) -> bytes:
 
 
 def _render_book(edition, config: Config, output) -> bytes:
+    book = print_book(edition, config)
+    data, refused = write_pdf(book.html, book.sheets, config.source_dir, book.roots, css_strings=book.css,
+                              variant=config.pdf_variant)
+    output.warnings.extend(f"refused to fetch {url}" for url in refused)
+    return data
+
+
+@dataclass(frozen=True)
+class PrintBook:
+    """What WeasyPrint is given for a print book (or one part of it): HTML, style sheets, the
+    generated page and language rules, and the folders its fetcher may read."""
+
+    html: str
+    sheets: list
+    css: tuple[str, ...]
+    roots: list
+
+
+def print_book(edition, config: Config, part=None, toc_pages=None) -> PrintBook:
+    """The print book of ``edition``; with ``part`` (diglot.parts) only that part of it, with
+    ``toc_pages`` the page numbers its contents give."""
     from .typography import body_style, type_area
 
     doc = edition.doc
     env = _environment(config, edition.ui)
     area = type_area(config.paper)
     body = body_style(doc.lang, area)
+    extra = {"toc_pages": toc_pages} if toc_pages is not None else {}
     context = page_context(doc, "print", toc_depth=config.toc_depth, media=print_media(config, doc.lang),
                            code=print_code(doc.lang, area, body.font_size), paper=config.paper, area=area,
-                           clreq=_clreq_filter(doc.lang))
+                           clreq=_clreq_filter(doc.lang), part=part, **extra)
     html = render_template(env, "print/book.html.j2", config.templates_dir, **context)
     _check_print_fonts(html, doc)
     page_css = render_template(env, "print/page.css.j2", config.templates_dir, area=area, body=body)
     page_css += language_css(env, config.templates_dir, "print", text_languages(doc))
     sheets = [config.templates_dir / "print" / "book.css"]
-    data, refused = write_pdf(html, sheets, config.source_dir, [config.source_dir, config.templates_dir],
-                              css_strings=(page_css,), variant=config.pdf_variant)
-    output.warnings.extend(f"refused to fetch {url}" for url in refused)
-    return data
+    return PrintBook(html, sheets, (page_css,), [config.source_dir, config.templates_dir])
 
 
 def _clreq_filter(lang: str):

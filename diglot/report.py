@@ -28,6 +28,8 @@ class BuildReport:
     warnings: list[str] = field(default_factory=list)  # path:line notes on the sources (an unused footnote …)
     up_to_date: bool = False
     peak_worker_kb: int = 0  # the largest resident set any worker reached
+    #: Parts of books laid out in parts (diglot.parts) rendered in this build, in output/.diglot/parts/.
+    parts: list[Output] = field(default_factory=list)
 
     @property
     def rebuilt(self) -> list[Output]:

@@ -128,13 +128,14 @@ def _time_limit(seconds: int, job: Job):
         signal.signal(signal.SIGALRM, previous)
 
 
-def run_job(config: Config, options: BuildOptions, job: Job) -> list[JobResult]:
-    """Render one output in memory, and those derived from it, within the time limit.
+def run_job(config: Config, options: BuildOptions, job: Job, parts: tuple[bytes, ...] = ()) -> list[JobResult]:
+    """Render one output in memory, and those derived from it, within the time limit; a book laid
+    out in parts (job.parts) is joined from ``parts``, its parts' PDFs.
 
     Runs in a worker process or on Dask."""
     try:
         with _time_limit(JOB_SECONDS, job):
-            results = [_render_job(config, options, job)]
+            results = [_render_job(config, options, job, parts)]
             results += [_derive(results[0], other) for other in job.derived]
             if job.kind.endswith("pdf"):
                 # A laid-out book is a large tree of reference cycles, freed only by the cyclic
@@ -149,7 +150,7 @@ def run_job(config: Config, options: BuildOptions, job: Job) -> list[JobResult]:
         raise DiglotError(f"{job.rel}: the document is nested too deeply to render") from None
 
 
-def _render_job(config: Config, options: BuildOptions, job: Job) -> JobResult:
+def _render_job(config: Config, options: BuildOptions, job: Job, parts: tuple[bytes, ...] = ()) -> JobResult:
     from . import publish
 
     started = time.perf_counter()
@@ -159,13 +160,18 @@ def _render_job(config: Config, options: BuildOptions, job: Job) -> JobResult:
         return JobResult(job, image_bytes(config.source_dir, job.rel.removeprefix("media/")),
                          time.perf_counter() - started, ())
     editions = [load_edition(config, job.slug, lang) for lang in job.editions]
-    if job.kind.endswith("pdf"):
+    if job.kind.endswith("pdf") and not job.part:  # a book in parts: checked once, by its join
         check_coverage(editions)
     sink = Output(config.output_dir / job.rel, job.lang, job.kind)
     # Reproducible e-books: pandoc dates dcterms:modified and the zip entries from this,
     # the time the editions' inputs last changed, so any machine builds the same bytes.
     os.environ["SOURCE_DATE_EPOCH"] = str(_inputs_changed(config, job, editions[0].doc))
-    if job.bilingual:
+    if job.part or job.parts:  # a book laid out in parts: one of them, or their join
+        from .parts import join_book, render_part
+
+        data = render_part(editions[0], config, job.part, sink) if job.part else \
+            join_book(editions[0], config, list(parts), sink)
+    elif job.bilingual:
         from .bilingual import render_bilingual
 
         data = render_bilingual(job.kind, editions[0], editions[1], config, options, sink)
@@ -301,21 +307,28 @@ def order(jobs: list[Job]) -> list[Job]:
     return sorted(jobs, key=lambda j: (j.slug, weight.get(j.kind.rsplit(".", 1)[-1], 3), j.rel))
 
 
-def run_local(config: Config, options: BuildOptions, jobs: list[Job], on_done: Callable[[JobResult], None]) -> None:
-    """Run ``jobs`` in worker processes on this machine, handing each result to ``on_done``."""
-    workers = max(1, min(options.jobs or os.cpu_count() or 1, len(jobs)))
-    _run_in_pool(config, options, jobs, on_done, workers)
+#: What an executor runs: a job, and the PDFs of its parts when it joins a book laid out in parts.
+Task = tuple  # (Job, tuple[bytes, ...])
+#: Called with each result as it arrives; returns the tasks it makes possible (a book's join, once
+#: its last part is in), which the executor runs too.
+OnDone = Callable[[JobResult], "list[Task] | None"]
 
 
-def _run_in_pool(config, options, jobs, on_done, workers: int) -> None:
+def run_local(config: Config, options: BuildOptions, tasks: list[Task], on_done: OnDone) -> None:
+    """Run ``tasks`` in worker processes on this machine, handing each result to ``on_done``."""
+    workers = max(1, min(options.jobs or os.cpu_count() or 1, len(tasks)))
+    _run_in_pool(config, options, tasks, on_done, workers)
+
+
+def _run_in_pool(config, options, tasks, on_done, workers: int) -> None:
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
     # Worker processes even for -j 1: the memory limit applies to them, never to this process.
-    warm = any(j.kind.endswith("pdf") for j in jobs)
+    warm = any(job.kind.endswith("pdf") for job, _parts in tasks)
     with ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context(warm), initializer=_init_worker,
                              initargs=(warm, os.getpid())) as pool:
-        pending = {pool.submit(run_job, config, options, job) for job in jobs}
+        pending = {pool.submit(run_job, config, options, job, parts) for job, parts in tasks}
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)  # write each as it arrives
             for future in done:
@@ -328,4 +341,5 @@ def _run_in_pool(config, options, jobs, on_done, workers: int) -> None:
                                           "written are whole, run the build again") from None
                     raise error
                 for result in future.result():
-                    on_done(result)
+                    for job, parts in on_done(result) or ():
+                        pending.add(pool.submit(run_job, config, options, job, parts))

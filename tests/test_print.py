@@ -522,7 +522,8 @@ def _set_paragraph(text: str, chars: int) -> list[list[dict]]:
     from diglot.pdf import write_pdf
     from diglot.typography import typeset
 
-    html = (f'<html lang="zh-Hans"><head><title>t</title></head><body class="lang-zh-Hans"><main>'
+    # On the title page's kind of page (no running heads, no folio): only the paragraph's lines.
+    html = (f'<html lang="zh-Hans"><head><title>t</title></head><body class="lang-zh-Hans"><main style="page: title">'
             f'<p style="width: {chars * 10.5}pt; font-size: 10.5pt; text-indent: 0">{typeset(text, "zh-Hans")[0]}</p>'
             f'</main></body></html>')
     data, _ = write_pdf(html, [REPO / "templates" / "print" / "book.css"], REPO, [REPO / "templates"], variant=None)
@@ -838,7 +839,8 @@ def test_binding_gutter_widens_the_inner_margin_of_each_page(tmp_path):
     page_css = make_environment(REPO / "templates").get_template("print/page.css.j2").render(area=area,
                                                                                             body=CHINESE_BODY)
     text = "网络安全和隐私往往是相互交织和相互依存的。" * 150
-    html = (f'<html lang="zh-Hans"><head><title>t</title></head><body class="lang-zh-Hans"><main>'
+    # On the title page's kind of page (no running heads, no folio): only the paragraph's lines.
+    html = (f'<html lang="zh-Hans"><head><title>t</title></head><body class="lang-zh-Hans"><main style="page: title">'
             f'<p>{text}</p><p>{text}</p></main></body></html>')
     data, _ = write_pdf(html, [REPO / "templates" / "print" / "book.css"], REPO, [REPO / "templates"],
                         variant=None, css_strings=(page_css,))

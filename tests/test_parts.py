@@ -1,0 +1,217 @@
+"""A long book laid out in parts (diglot/parts.py) against the same book rendered whole.
+
+The book is generated: twelve chapters of the project's real text, each with sections, a note,
+a table and a link to the next chapter, chapters on right-hand pages. Built with pdf_parts =
+"always" and "never", the two PDFs must be the same book: the same pages with the same text
+(folios and running heads included, pdftotext), the same fonts (pdffonts), one outline with
+every entry on the same page, the contents' numbers the pages the headings are on, every link
+landing where it lands in the whole render, and one structure tree whose marked content all
+resolves. Editing one chapter renders that chapter's part and the join, nothing else (the
+build's table and manifest say which parts were made).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, run_cli
+
+CHAPTERS = 12
+BOOK = "long"
+
+
+def _paragraphs() -> list[str]:
+    text = (REPO / "source" / "igf-2018-cybersecurity.md").read_text(encoding="utf-8")
+    body = re.sub(r"<!--.*?-->", "", text.split("---", 2)[2], flags=re.S)
+    lines = [line.strip().removeprefix("- ") for line in body.splitlines()]
+    return [re.sub(r"\[\^[^\]]+\]", "", line) for line in lines if line and not line.startswith(("#", "[^"))]
+
+
+def make_book(root: Path, mode: str) -> Path:
+    """A project holding one generated book (zh-Hans, PDF only) with ``pdf_parts = mode``."""
+    (root / "source" / BOOK).mkdir(parents=True)
+    shutil.copytree(REPO / "templates", root / "templates")
+    (root / "translations").mkdir()
+    shutil.copy2(REPO / "translations" / "ui.pot", root / "translations" / "ui.pot")
+    (root / "pyproject.toml").write_text(
+        f'[tool.diglot]\nlanguages = ["zh-Hans"]\nformats = ["pdf"]\npdf_parts = "{mode}"\n', encoding="utf-8")
+    names = [f"c{number:02d}.md" for number in range(1, CHAPTERS + 1)]
+    (root / "source" / BOOK / "book.yaml").write_text(
+        "title: 长文档\nlang: zh-Hans\ndate: 2026-12\npublisher: 示例\nrecto: true\nchapters:\n"
+        + "".join(f"  - {name}\n" for name in names), encoding="utf-8")
+    paragraphs, taken = _paragraphs(), 0
+    for number, name in enumerate(names, start=1):
+        lines = [f"---\ntitle: 第{number}部分\n---\n"]
+        for section in range(1, 4):
+            lines.append(f"## 小节 {number}.{section}\n")
+            for index in range(4):
+                text = paragraphs[taken % len(paragraphs)]
+                taken += 1
+                if section == 1 and index == 0:
+                    text += f"[^n] 参见[下一章]({names[number % CHAPTERS]})。"
+                lines.append(text + "\n")
+        lines.append("| 项目 | 说明 |\n|---|---|\n| 甲 | 第一项 |\n| 乙 | 第二项 |\n")
+        lines.append("[^n]: 本章的注释。\n")
+        (root / "source" / BOOK / name).write_text("\n".join(lines), encoding="utf-8")
+    return root
+
+
+def build(root: Path) -> str:
+    code, out, err = run_cli(root, "build", "-j", "2")
+    assert code == 0, out + err
+    return out
+
+
+@pytest.fixture(scope="module")
+def books(tmp_path_factory) -> tuple[Path, Path]:
+    """(parts, whole): the book's PDF laid out in parts, and rendered whole."""
+    base = tmp_path_factory.mktemp("parts")
+    split, whole = make_book(base / "split", "always"), make_book(base / "whole", "never")
+    out = build(split)
+    assert f".diglot/parts/zh-Hans/{BOOK}/{CHAPTERS:03d}.pdf" in out, "the book was not laid out in parts"
+    build(whole)
+    return split / "output" / "zh-Hans" / f"{BOOK}.pdf", whole / "output" / "zh-Hans" / f"{BOOK}.pdf"
+
+
+def page_texts(pdf: Path) -> list[str]:
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    return text.split("\f")
+
+
+def test_same_pages_with_the_same_text(books):
+    split, whole = books
+    assert len(page_texts(split)) > 2 * CHAPTERS
+    assert page_texts(split) == page_texts(whole)  # folios and running heads included
+
+
+def test_same_fonts(books):
+    def fonts(pdf: Path) -> list[str]:
+        lines = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+        return sorted(line.rsplit(None, 2)[0] for line in lines.splitlines()[2:])
+
+    split, whole = books
+    assert fonts(split) == fonts(whole)
+    assert len(fonts(split)) == len(set(fonts(split))), "a face is embedded more than once"
+
+
+def _outline(pdf: Path) -> list[tuple[int, str, int]]:
+    import pikepdf
+
+    with pikepdf.open(pdf) as document:
+        pages = {page.objgen: number for number, page in enumerate(document.pages, 1)}
+        found = []
+
+        def walk(item, depth):
+            while item is not None:
+                found.append((depth, str(item.Title), pages[item.Dest[0].objgen]))
+                walk(item.get("/First"), depth + 1)
+                item = item.get("/Next")
+
+        walk(document.Root.Outlines.First, 0)
+        return found
+
+
+def test_one_outline_with_every_chapter_on_its_page(books):
+    split, whole = books
+    outline = _outline(split)
+    assert outline == _outline(whole)
+    chapters = [(title, page) for depth, title, page in outline if depth == 0 and "部分" in title]
+    assert len(chapters) == CHAPTERS
+    texts = page_texts(split)
+    for title, page in chapters:
+        assert re.sub(r"\s", "", title) in re.sub(r"\s", "", texts[page - 1]), f"{title} is not on page {page}"
+
+
+def test_contents_numbers_are_the_pages_of_the_headings(books):
+    split, _ = books
+    texts = page_texts(split)
+    entries = [(m.group(1).strip(), int(m.group(2))) for page in texts[1:4] for m in
+               re.finditer(r"(第\d+部分|小节 [\d.]+)\s*\.{3,}\s*(\d+)\s*$", page, re.M)]
+    assert len(entries) == CHAPTERS * 4, entries
+    for title, page in entries:
+        assert re.sub(r"\s", "", title) in re.sub(r"\s", "", texts[page - 1]), f"{title} is not on page {page}"
+
+
+def _links(pdf: Path) -> list[tuple[int, str, int]]:
+    import pikepdf
+
+    with pikepdf.open(pdf) as document:
+        pages = {page.objgen: number for number, page in enumerate(document.pages, 1)}
+        targets = {str(name): pages[dest[0].objgen]
+                   for name, dest in pikepdf.NameTree(document.Root.Names.Dests).items()}
+        return [(number, str(annot.Dest), targets.get(str(annot.Dest), 0))
+                for number, page in enumerate(document.pages, 1) for annot in page.get("/Annots", [])
+                if annot.get("/Subtype") == "/Link" and "/Dest" in annot]
+
+
+def test_links_across_parts_land_where_they_land_in_the_whole_book(books):
+    split, whole = books
+    links = _links(split)
+    assert links == _links(whole)
+    across = [(page, dest, target) for page, dest, target in links if page > 3 and dest.startswith("c")
+              and "-" not in dest]
+    assert len(across) == CHAPTERS, across  # each chapter's link to the next
+    assert all(target for _page, _dest, target in links)
+
+
+def test_one_structure_tree_whose_marked_content_all_resolves(books):
+    import pikepdf
+
+    split, whole = books
+    with pikepdf.open(split) as document, pikepdf.open(whole) as reference:
+        root = document.Root.StructTreeRoot
+        assert len(root.K) == 1 and root.K[0].S == "/Document"
+        assert len(root.K[0].K) == len(reference.Root.StructTreeRoot.K[0].K)
+        assert document.Root.Lang == reference.Root.Lang and document.Root.MarkInfo.Marked
+        tree = {int(key): value for key, value in pikepdf.NumberTree(root.ParentTree).items()}
+        documents = set()
+        for number, page in enumerate(document.pages):
+            entry = tree[int(page.obj.StructParents)]
+            mcids = {int(operands[1].MCID) for operands, operator in pikepdf.parse_content_stream(page)
+                     if str(operator) == "BDC" and isinstance(operands[1], pikepdf.Dictionary)
+                     and "/MCID" in operands[1]}
+            assert mcids <= set(range(len(entry))), f"page {number + 1}: marked content the tree lacks"
+            for element in entry:
+                while "/P" in element and element.P.get("/Type") == "/StructElem":
+                    element = element.P
+                documents.add(element.objgen)
+            for annot in page.get("/Annots", []):
+                assert int(annot.StructParent) in tree
+        assert documents == {root.K[0].objgen}, "an element hangs from another Document"
+        ids = [str(e.ID) for e in _elements(root.K[0]) if "/ID" in e]
+        assert ids and len(ids) == len(set(ids)), "table header IDs are not unique"
+
+
+def _elements(element):
+    stack = [element]
+    while stack:
+        element = stack.pop()
+        if hasattr(element, "get") and element.get("/Type") == "/StructElem":
+            yield element
+            kids = element.get("/K")
+            stack.extend(kids if hasattr(kids, "append") else [kids] if kids is not None else [])
+
+
+def test_an_edit_to_one_chapter_renders_that_part_and_the_join(books):
+    split, _ = books
+    root = split.parents[2]
+    manifest = root / "output" / ".diglot" / "manifest.json"
+    before = json.loads(manifest.read_text(encoding="utf-8"))["outputs"]
+    chapter = root / "source" / BOOK / "c05.md"
+    text = chapter.read_text(encoding="utf-8")
+    chapter.write_text(text.replace("\n## 小节 5.2", "新增一句。\n\n## 小节 5.2", 1), encoding="utf-8")
+    out = build(root)
+    made = re.findall(r"output/(\S+)\s", out)
+    assert [rel for rel in made if rel.startswith(".diglot/parts/")] == [f".diglot/parts/zh-Hans/{BOOK}/005.pdf"]
+    assert f"zh-Hans/{BOOK}.pdf" in made
+    after = json.loads(manifest.read_text(encoding="utf-8"))["outputs"]
+    changed = sorted(rel for rel in after if rel.startswith(".diglot/") and after[rel] != before.get(rel))
+    assert changed == [f".diglot/parts/zh-Hans/{BOOK}/005.pdf"]
+    assert "新增一句" in "".join(page_texts(split)).replace(" ", "")
