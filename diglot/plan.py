@@ -449,7 +449,7 @@ def _count_fallbacks(doc: Document, lang: str, fallbacks: int, options: BuildOpt
     if not fallbacks:
         return
     report.fallbacks[lang] = report.fallbacks.get(lang, 0) + fallbacks
-    if options.strict:
+    if options.strict and (not options.languages or lang in options.languages):  # --lang en: English's only
         raise DiglotError(f"{doc.slug} [{lang}]: {fallbacks} messages untranslated or fuzzy (--strict)")
 
 
