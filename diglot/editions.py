@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Iterator
 from pathlib import Path
 
 from .config import Config
@@ -93,22 +94,31 @@ def catalogue_files(config: Config, doc: Document, langs) -> list[Path]:
 def read_documents(config: Config, only=None) -> list[Document]:
     """Every document and book of ``source/`` (or those of them at the paths ``only``), checked;
     all problems of all of them at once."""
+    return [doc for _path, doc in iter_documents(config, only) if doc is not None]
+
+
+def iter_documents(config: Config, only=None) -> Iterator[tuple[Path, Document | None]]:
+    """read_documents one publication at a time, as (path, document), None where it has problems:
+    a caller can keep what it needs of each and drop it before the next is read (planning at
+    thousands of documents). All problems of all of them are raised once every one was read."""
     paths = document_paths(config)
     if not paths:
         raise DiglotError(f"no documents (*.md) or books (<folder>/book.yaml) in {config.source_dir}")
     if only is not None:
         paths = [path for path in paths if path in only]
-    errors, docs = [], []
+    errors = []
     for path in paths:
         try:
-            docs.append(read_publication(path, config))
+            doc = read_publication(path, config)
         except DiglotErrors as exc:
             errors.extend(exc.errors)
+            doc = None
         except DiglotError as exc:
             errors.append(exc.located(path))
+            doc = None
+        yield path, doc
     if errors:
         raise errors[0] if len(errors) == 1 else DiglotErrors(errors)
-    return docs
 
 
 # --- catalogues ----------------------------------------------------------------------------------

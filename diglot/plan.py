@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field, replace
 from . import __version__
 from .config import Config
 from .editions import (
-    UI_DOMAIN, content_catalog, domains, edition_recipes, make_edition, read_documents, source_files,
+    UI_DOMAIN, content_catalog, domains, edition_recipes, iter_documents, make_edition, source_files,
     ui_catalogs, unpublished_reason,
 )
 from .errors import DiglotError
@@ -317,16 +317,22 @@ def summaries(config: Config, options: BuildOptions, report: BuildReport, cache=
     paths = document_paths(config)
     keys = publication_keys(config, paths, cache_context(config)) if cache is not None else {}
     found = {path: _cached_summary(cache, path.name, keys.get(path.name)) for path in paths}
-    parsed = iter(read_documents(config, only={path for path, known in found.items() if known is None}))
+    # Parsed one at a time and summarized: the documents themselves are not kept.
+    parsed = iter_documents(config, only={path for path, known in found.items() if known is None})
     result = []
     for path, known in found.items():
         if known is None:
-            known = _summarize(next(parsed), config, options, report)
+            _path, doc = next(parsed)
+            if doc is None:  # its problems are raised with every other's below
+                continue
+            known = _summarize(doc, config, options, report)
             if cache is not None:
                 cache.put(path.name, keys[path.name], known.to_json())
         else:
             _replay(known, options, report)
         result.append(known)
+    for _rest in parsed:  # raises every document's problems, once all were read
+        pass
     return result
 
 

@@ -320,7 +320,12 @@ def run_local(config: Config, options: BuildOptions, tasks: list[Task], on_done:
     _run_in_pool(config, options, tasks, on_done, workers)
 
 
+#: Tasks submitted per worker process and not yet finished (the local pool's queue depth).
+IN_FLIGHT = 4
+
+
 def _run_in_pool(config, options, tasks, on_done, workers: int) -> None:
+    from collections import deque
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
@@ -328,8 +333,13 @@ def _run_in_pool(config, options, tasks, on_done, workers: int) -> None:
     warm = any(job.kind.endswith("pdf") for job, _parts in tasks)
     with ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context(warm), initializer=_init_worker,
                              initargs=(warm, os.getpid())) as pool:
-        pending = {pool.submit(run_job, config, options, job, parts) for job, parts in tasks}
-        while pending:
+        # A few tasks per worker in flight, not every task submitted at once: at thousands of
+        # outputs each waiting future costs this process memory, and each wait() walks them all.
+        queue, pending = deque(tasks), set()
+        while queue or pending:
+            while queue and len(pending) < IN_FLIGHT * workers:
+                job, parts = queue.popleft()
+                pending.add(pool.submit(run_job, config, options, job, parts))
             done, pending = wait(pending, return_when=FIRST_COMPLETED)  # write each as it arrives
             for future in done:
                 error = future.exception()
@@ -341,5 +351,4 @@ def _run_in_pool(config, options, tasks, on_done, workers: int) -> None:
                                           "written are whole, run the build again") from None
                     raise error
                 for result in future.result():
-                    for job, parts in on_done(result) or ():
-                        pending.add(pool.submit(run_job, config, options, job, parts))
+                    queue.extendleft(reversed(on_done(result) or ()))  # a book's join goes next
