@@ -204,7 +204,12 @@ _FrontMatterLoader.yaml_implicit_resolvers = {
 def load_yaml(text: str, path: Path, line_offset: int = 0, what: str = "front matter"):
     """The value of a YAML input and its node (for the lines of its keys), read once with the
     refusing loader; a problem is a DiglotError at the file's line (``line_offset``: lines before)."""
-    loader = _FrontMatterLoader(text)
+    try:
+        loader = _FrontMatterLoader(text)  # its reader refuses a control character at once, unparsed
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1 + line_offset
+        raise DiglotError(f"malformed {what}: the character U+{exc.character:04X} is not allowed in YAML; "
+                          "remove it", path, line) from None
     try:
         node = loader.get_single_node()
         return (loader.construct_document(node) if node is not None else None), node
@@ -232,6 +237,9 @@ def _parse_front_matter(front: str, path: Path, allowed: set[str] = frozenset(KN
         raise DiglotError("front matter must be a mapping of 'key: value' lines", path, 1 + line_offset)
     lines: dict[str, int] = {}
     for key, _ in node.value:
+        if key.tag != "tag:yaml.org,2002:str":  # null, true, 1, 0x1F…: no name, and not what its text says
+            raise DiglotError(f"front matter key {key.value!r} is not a name: keys are words such as title or "
+                              "lang", path, key.start_mark.line + 1 + line_offset)
         if str(key.value) in lines:
             raise DiglotError(f"front matter key '{key.value}' appears twice", path, key.start_mark.line + 1 + line_offset)
         lines[str(key.value)] = key.start_mark.line + 1 + line_offset

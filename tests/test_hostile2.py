@@ -148,6 +148,15 @@ FRONT_MATTER = {
     "custom tag": ("title: !shout 标题\nlang: zh-Hans\n", 2, "tag"),
     "lone surrogate": ('title: "\\ud800 标题"\nlang: zh-Hans\n', 2, "surrogate"),
     "lone surrogate key": ('title: 标题\nlang: zh-Hans\n"\\udfff": x\n', 4, "surrogate"),
+    # keys YAML reads as null, true or a number: they have no name to report (an internal error once)
+    "a null key": ("title: 标题\nlang: zh-Hans\nnull: x\n", 4, "is not a name"),
+    "a tilde key": ("title: 标题\n~: x\nlang: zh-Hans\n", 3, "is not a name"),
+    "a true key": ("title: 标题\nlang: zh-Hans\ntrue: x\n", 4, "is not a name"),
+    "a hexadecimal key": ("title: 标题\nlang: zh-Hans\n0x1F: x\n", 4, "is not a name"),
+    # characters YAML's reader refuses before it parses (an internal error once)
+    "a form feed": ("title: 标\f题\nlang: zh-Hans\n", 2, "U+000C"),
+    "a NUL": ("title: 标题\nlang: zh-Hans\nauthor: \x00\n", 4, "U+0000"),
+    "U+FFFE": ("title: 标题\nlang: zh-Hans\nauthor: \ufffe\n", 4, "U+FFFE"),
     "a list": ("- title\n- zh-Hans\n", 2, "mapping"),
     "a string": ("just some words\n", 2, "mapping"),
     "nothing": ("", 2, "mapping"),
@@ -169,7 +178,8 @@ def test_2_check_refuses_an_alias_too(built_copy, trap):
     assert len(error_lines(printed)) == 1, printed
 
 
-@pytest.mark.parametrize("case", ["anchor and alias", "billion laughs", "python tag", "lone surrogate"])
+@pytest.mark.parametrize("case", ["anchor and alias", "billion laughs", "python tag", "lone surrogate", "a null key",
+                                  "a form feed"])
 def test_2_hostile_book_yaml_is_refused_at_its_line(built_copy, trap, case):
     front, line, words = FRONT_MATTER[case]
     book = built_copy / "source" / "book"
