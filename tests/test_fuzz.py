@@ -33,7 +33,7 @@ Three properties, each with its own budget:
    temporary folder.
 
 ``DIGLOT_FUZZ_WHY=1 pytest tests/test_fuzz.py --hypothesis-show-statistics`` lists why examples were
-refused, to see what the grammar reaches.
+refused, to see what the grammar reaches; ``DIGLOT_FUZZ_EXPLORE=10`` tries ten times as many, and others.
 """
 
 from __future__ import annotations
@@ -645,13 +645,18 @@ def alarm(seconds: int):
 
 # --- 1. in process: reading, translating, rendering ------------------------------------------------
 
+#: DIGLOT_FUZZ_EXPLORE=N: N times the examples, random ones (``pytest --hypothesis-seed=S`` repeats a run),
+#: to look further than a test run does, on a machine with time to spare.
+EXPLORE = int(os.environ.get("DIGLOT_FUZZ_EXPLORE") or 0)
+
+
 def fuzz(examples: int, *, shrink: bool = True):
     """Hypothesis as the budget wants it: a fixed number of examples, the same ones on every run
     (derandomized, no database), no deadline (the machine may be shared: hangs have their own guard).
     A CLI example is a build: it is not shrunk, and a failure is reported as it was drawn."""
     phases = list(Phase) if shrink else [Phase.explicit, Phase.generate]
-    return settings(max_examples=examples, deadline=None, derandomize=True, database=None, phases=phases,
-                    report_multiple_bugs=False, suppress_health_check=list(HealthCheck))
+    return settings(max_examples=examples * (EXPLORE or 1), deadline=None, derandomize=not EXPLORE, database=None,
+                    phases=phases, report_multiple_bugs=False, suppress_health_check=list(HealthCheck))
 
 
 def why(what: str, exc) -> None:
