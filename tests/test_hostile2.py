@@ -157,6 +157,8 @@ FRONT_MATTER = {
     "a form feed": ("title: 标\f题\nlang: zh-Hans\n", 2, "U+000C"),
     "a NUL": ("title: 标题\nlang: zh-Hans\nauthor: \x00\n", 4, "U+0000"),
     "U+FFFE": ("title: 标题\nlang: zh-Hans\nauthor: \ufffe\n", 4, "U+FFFE"),
+    # a key over two lines (a block scalar): the message quotes it, and stays one line
+    "a key with a newline": ("title: 标题\nlang: zh-Hans\n? |\n  block key\n: v\n", 4, "'block key\\n'"),
     "a list": ("- title\n- zh-Hans\n", 2, "mapping"),
     "a string": ("just some words\n", 2, "mapping"),
     "nothing": ("", 2, "mapping"),
@@ -223,6 +225,11 @@ def test_3_careless_or_hostile_configuration_is_refused(built_copy, trap, case):
     table, offset, words = CONFIGS[case]
     start = set_config(built_copy, table)
     refused_quickly(trap, built_copy, "--format", "html", where=f"pyproject.toml:{start + offset}", words=words)
+
+
+def test_3_a_key_with_a_newline_is_named_on_one_line(built_copy, trap):
+    set_config(built_copy, '[tool.diglot]\n"x\\ny" = 1\n')
+    refused_quickly(trap, built_copy, "--format", "html", where="pyproject.toml", words=("unknown key 'x\\ny'",))
 
 
 @pytest.mark.parametrize("command", ["build", "check", "update"])
