@@ -148,7 +148,7 @@ def _validate(table, text: str, path: Path) -> dict:
     for key, value in table.items():
         line = _line_of(text, key)
         if key not in SCHEMA:
-            errors.append(DiglotError(f"unknown key '{key}' in [tool.diglot] (allowed: {', '.join(SCHEMA)})", path, line))
+            errors.append(DiglotError(f"unknown key {key!r} in [tool.diglot] (allowed: {', '.join(SCHEMA)})", path, line))
             continue
         kind = SCHEMA[key][0]
         if not isinstance(value, kind) or isinstance(value, bool):  # Python counts true as the int 1

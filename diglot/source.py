@@ -241,7 +241,7 @@ def _parse_front_matter(front: str, path: Path, allowed: set[str] = frozenset(KN
             raise DiglotError(f"front matter key {key.value!r} is not a name: keys are words such as title or "
                               "lang", path, key.start_mark.line + 1 + line_offset)
         if str(key.value) in lines:
-            raise DiglotError(f"front matter key '{key.value}' appears twice", path, key.start_mark.line + 1 + line_offset)
+            raise DiglotError(f"front matter key {key.value!r} appears twice", path, key.start_mark.line + 1 + line_offset)
         lines[str(key.value)] = key.start_mark.line + 1 + line_offset
     _check_keys(fields, lines, path, allowed, REQUIRED_KEYS if needs_lang else ("title",))
     return fields, lines
@@ -252,7 +252,7 @@ def _check_keys(fields: dict, lines: dict[str, int], path: Path, allowed: set[st
     for key in fields:
         if key not in allowed:
             names = ", ".join(sorted(allowed))
-            errors.append(DiglotError(f"unknown front matter key '{key}' (allowed: {names})", path, lines[str(key)]))
+            errors.append(DiglotError(f"unknown front matter key {str(key)!r} (allowed: {names})", path, lines[str(key)]))
     for key in required:
         if not fields.get(key):
             errors.append(DiglotError(f"front matter lacks '{key}'", path, lines.get(key, 2)))

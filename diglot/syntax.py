@@ -21,7 +21,7 @@ def text_parser() -> MarkdownIt:
     (strikethrough, sub- and superscript, footnote calls), raw HTML off (it stays text)."""
     md = MarkdownIt("commonmark", {"html": False}).use(footnote_plugin).use(sub_plugin).use(superscript_plugin)
     md.enable(["strikethrough"])
-    md.disable("footnote_tail")
+    md.disable(["footnote_tail", "footnote_inline"])  # ^[…] is text, as for pandoc's CommonMark reader
     return md
 
 
@@ -31,11 +31,13 @@ def markdown() -> MarkdownIt:
 
     html=True only so that comments and raw HTML arrive as their own tokens: comments are
     editorial notes (dropped); other HTML is kept as text and escaped when rendered.
-    footnote_tail is off so every definition stays in place."""
+    footnote_tail is off so every definition stays in place; footnote_inline is off so pandoc's
+    inline note ^[…] is text in every edition, as the e-book's reader (pandoc's CommonMark) has it:
+    a note is [^label] and its definition."""
     md = (MarkdownIt("commonmark", {"html": True}).use(front_matter_plugin).use(footnote_plugin)
           .use(deflist_plugin).use(sub_plugin).use(superscript_plugin))
     md.enable(["table", "strikethrough"])
-    md.disable("footnote_tail")
+    md.disable(["footnote_tail", "footnote_inline"])
     # markdown-it drops, without a word, whatever lies deeper than maxNesting token levels
     # (20 by default: a tenth nested list level). A list level takes two, a quote one, so with
     # this room every block up to MAX_NESTING containers is parsed and the builder refuses deeper.

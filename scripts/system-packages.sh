@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages Diglot needs, or say exactly what to install.
 #   scripts/system-packages.sh build   # fonts, Pango, HarfBuzz subsetting, gettext
-#   scripts/system-packages.sh test    # the above plus Java, poppler-utils, Chromium, Calibre, npm (axe-core, epub.js)
+#   scripts/system-packages.sh test    # the above plus Java, poppler-utils, Chromium, Calibre, strace, npm (axe-core, epub.js)
 set -euo pipefail
 
 build_packages=(fontconfig fonts-noto-cjk fonts-noto-core fonts-noto-color-emoji fonts-dejavu-core
@@ -10,7 +10,8 @@ build_packages=(fontconfig fonts-noto-cjk fonts-noto-core fonts-noto-color-emoji
 # Calibre reads the EPUBs as libraries and stores' tools do (tests/test_reading.py): about 100 MB to
 # download, 240 MB installed without recommends.
 test_packages=(default-jre-headless poppler-utils chromium calibre
-               debian-reference-zh-cn debian-reference-en)  # a real chapter: tests/test_real_document.py
+               debian-reference-zh-cn debian-reference-en  # a real chapter: tests/test_real_document.py
+               strace)  # tests/test_fuzz.py: every file a build opens is inside the project or the system
 # The browser tests get axe-core with npm; any npm will do (NodeSource's nodejs ships its own).
 command -v npm >/dev/null 2>&1 || test_packages+=(npm)
 
