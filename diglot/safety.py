@@ -15,7 +15,8 @@ from urllib.parse import unquote
 
 from .errors import DiglotError
 
-from .limits import MAX_NESTING, MAX_SEGMENT_CHARS, MAX_SEGMENTS, MAX_SOURCE_BYTES  # noqa: F401 (re-exported)
+from .limits import (MAX_INPUT_BYTES, MAX_NESTING, MAX_SEGMENT_CHARS, MAX_SEGMENTS,  # noqa: F401 (re-exported)
+                     MAX_SOURCE_BYTES)
 from .syntax import text_parser
 
 LINK_SCHEMES = ("http", "https", "mailto")
@@ -110,8 +111,9 @@ def has_reference_definition(text: str) -> bool:
     return bool(env.get("references"))
 
 
-def confined(path: Path, folder: Path) -> None:
-    """Refuse an input that is not a regular file, or a symlink that leads out of ``folder``."""
+def confined(path: Path, folder: Path, limit: int | None = MAX_INPUT_BYTES) -> None:
+    """The boundary every input file passes before it is read: refuse one that is not a regular
+    file, a symlink that leads out of ``folder``, or a file over ``limit`` bytes."""
     resolved = path.resolve()
     if not resolved.is_relative_to(folder.resolve()):
         raise DiglotError(f"the file is a symbolic link to {resolved}, outside {folder}; Diglot reads only "
@@ -122,6 +124,9 @@ def confined(path: Path, folder: Path) -> None:
         raise DiglotError("this is a folder, not a file (a regular file is needed here)", path)
     if not resolved.is_file():
         raise DiglotError("not a regular file", path)
+    if limit is not None and resolved.stat().st_size > limit:
+        raise DiglotError(f"the file is {resolved.stat().st_size:,} bytes; Diglot reads files of this kind up to "
+                          f"{limit:,} bytes", path)
 
 
 def check_source_size(size: int, path: Path) -> None:

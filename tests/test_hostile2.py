@@ -243,6 +243,22 @@ def test_3_a_folder_for_pyproject_toml_is_refused(built_copy, trap, command):
     assert len(error_lines(printed)) == 1, printed
 
 
+@pytest.mark.parametrize("rel, args", [("pyproject.toml", ("--format", "html")),
+                                       ("templates/web/site.css", ("--format", "html")),
+                                       (f"translations/en/LC_MESSAGES/{SLUG}.po", ("--format", "html")),
+                                       ("translations/glossary.csv", ("check",))])
+def test_3_an_endless_input_file_is_refused_by_its_size_before_it_is_read(built_copy, trap, rel, args):
+    """Every input passes one boundary (safety.confined): a 1 GB file (sparse: no disk is used) is
+    refused by its size, not read into memory and parsed for minutes."""
+    from diglot.limits import MAX_INPUT_BYTES
+
+    path = built_copy / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        handle.truncate(1 << 30)
+    refused_quickly(trap, built_copy, *args, where=rel, words=(f"{MAX_INPUT_BYTES:,} bytes",))
+
+
 # --- 4. catalogues ---------------------------------------------------------------------------------
 
 PLURAL_ENTRY = '\n#: source/x.md:1\nmsgid "One message"\nmsgid_plural "Many messages"\nmsgstr[0] "Un"\nmsgstr[1] "Des"\n'
