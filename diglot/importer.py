@@ -8,12 +8,14 @@ from __future__ import annotations
 import bisect
 import os
 import re
+import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from . import limits
 from .errors import DiglotError
 from .hygiene import HAN, clean_text
 
@@ -746,15 +748,131 @@ _PANDOC_MARKDOWN = "markdown" + "".join(
 
 
 def _pandoc_docx(path: Path) -> str:
+    """pandoc's Markdown of a Word file, under the render's bounds (limits.JOB_MEMORY, JOB_SECONDS)."""
+    import subprocess
+
     import pypandoc  # only here: importing text needs no pandoc
 
+    args = [pypandoc.get_pandoc_path(), "--from=docx", f"--to={_PANDOC_MARKDOWN}", "--wrap=none", "--sandbox",
+            "--markdown-headings=atx", "--standalone", "--", str(path)]
+    memory, seconds = limits.JOB_MEMORY, limits.JOB_SECONDS
     try:
-        return pypandoc.convert_file(
-            str(path), _PANDOC_MARKDOWN, format="docx",
-            extra_args=["--wrap=none", "--sandbox", "--markdown-headings=atx", "--standalone"],
-        )
-    except (RuntimeError, OSError) as exc:
-        raise DiglotError(f"pandoc could not read this Word file: {str(exc).strip()}", path) from None
+        # The memory bound is the render workers' own (limits.limit_memory): set in the child
+        # between fork and exec, so it bounds pandoc and never this process.
+        done = subprocess.run(args, capture_output=True, timeout=seconds, stdin=subprocess.DEVNULL,
+                              preexec_fn=lambda: limits.limit_memory(memory))
+    except subprocess.TimeoutExpired:  # run() killed it
+        raise DiglotError(f"pandoc took more than {seconds:g} s to read this Word file", path) from None
+    except OSError as exc:
+        raise DiglotError(f"cannot run pandoc: {exc.strerror}", path) from None
+    errors = done.stderr.decode("utf-8", "replace").strip()
+    if done.returncode == 251 and ("out of memory" in errors or "Heap exhausted" in errors):
+        raise DiglotError(f"pandoc needed more than {memory >> 20:,} MB of memory to read this Word file", path)
+    if done.returncode < 0:  # a signal: under a low memory bound GHC's runtime may crash at its start
+        import signal
+
+        try:
+            name = signal.Signals(-done.returncode).name
+        except ValueError:
+            name = f"signal {-done.returncode}"
+        raise DiglotError(f"pandoc crashed reading this Word file ({name}, with its memory bounded to "
+                          f"{memory >> 20:,} MB)", path)
+    if done.returncode != 0:
+        reason = "; ".join(line.strip() for line in errors.splitlines() if line.strip())
+        raise DiglotError(f"pandoc could not read this Word file: {reason or f'exit code {done.returncode}'}", path)
+    return done.stdout.decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+#: Word's XML, which pandoc parses (the pictures beside it it only carries).
+_DOCX_XML = (".xml", ".rels")
+
+
+def check_docx(path: Path) -> None:
+    """Refuse, before pandoc unpacks it, a Word file that is too large, no zip, or a zip bomb.
+
+    The sizes a zip declares are the sender's to choose, so each part is also inflated here,
+    its output counted and dropped, and refused once it goes past what it declared."""
+    import zipfile
+
+    size = path.stat().st_size
+    if size > limits.MAX_IMPORT_DOCX_BYTES:
+        raise DiglotError(f"the Word file is {size:,} bytes; Diglot imports Word files up to "
+                          f"{limits.MAX_IMPORT_DOCX_BYTES:,} bytes (split it, or remove its pictures)", path)
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, EOFError, ValueError) as exc:
+        raise DiglotError(f"not a Word file: a .docx is a zip archive, and this is none ({exc})", path) from None
+    with archive, path.open("rb") as raw:
+        members = archive.infolist()
+        if len(members) > limits.MAX_DOCX_MEMBERS:
+            raise DiglotError(f"the Word file holds {len(members):,} parts; Diglot imports Word files of at most "
+                              f"{limits.MAX_DOCX_MEMBERS:,}", path)
+        if "word/document.xml" not in {info.filename for info in members}:
+            raise DiglotError("not a Word file: its zip archive holds no word/document.xml", path)
+        total = sum(info.file_size for info in members)
+        xml = sum(info.file_size for info in members if info.filename.lower().endswith(_DOCX_XML))
+        if total > limits.MAX_DOCX_UNPACKED:
+            raise DiglotError(f"the Word file unpacks to {total:,} bytes; Diglot imports Word files that unpack "
+                              f"to at most {limits.MAX_DOCX_UNPACKED:,}", path)
+        if xml > limits.MAX_DOCX_XML:
+            raise DiglotError(f"the Word file's XML unpacks to {xml:,} bytes; Diglot imports Word files of at most "
+                              f"{limits.MAX_DOCX_XML:,} bytes of XML (split it)", path)
+        for info in members:
+            ratio = info.file_size // max(info.compress_size, 1)
+            if info.file_size > 1_000_000 and ratio > limits.MAX_DOCX_RATIO:
+                raise DiglotError(f"{info.filename} in the Word file unpacks to {ratio:,} times its packed size "
+                                  f"(at most {limits.MAX_DOCX_RATIO}): a zip bomb, not a document", path)
+        for info in members:
+            _check_unpacked_size(raw, info, path)
+
+
+def _check_unpacked_size(raw, info, path: Path) -> None:
+    """Inflate ``info``'s data: it must make what the zip says (and is refused as soon as it makes more)."""
+    import struct
+    import zipfile
+    import zlib
+
+    def damaged(why: str) -> DiglotError:
+        return DiglotError(f"not a Word file: its zip archive is damaged ({info.filename}: {why})", path)
+
+    if info.flag_bits & 0x1:
+        raise DiglotError(f"the Word file is encrypted ({info.filename}): save it without a password", path)
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise damaged(f"compression method {info.compress_type}, which Word never uses")
+    raw.seek(info.header_offset)
+    header = raw.read(30)
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        raise damaged("no local header where the directory says")
+    method, packed, name_length, extra_length = (struct.unpack("<4sHHHHHLLLHH", header)[i] for i in (3, 7, 9, 10))
+    # pandoc reads the local headers: they must say what the directory measured here says.
+    if method != info.compress_type or not (info.flag_bits & 0x8 or packed in (info.compress_size, 0xFFFFFFFF)):
+        raise damaged("its local header disagrees with the zip's directory")
+    raw.seek(info.header_offset + 30 + name_length + extra_length)
+    inflate = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+    left, made = info.compress_size, 0
+    while left > 0:
+        data = raw.read(min(left, 1 << 20))
+        if not data:
+            raise damaged("cut short")
+        left -= len(data)
+        if inflate is None:
+            made += len(data)
+        while inflate is not None and not inflate.eof:
+            try:
+                piece = inflate.decompress(data, 1 << 20)
+            except zlib.error as exc:
+                raise damaged(f"its data does not inflate: {exc}") from None
+            made += len(piece)
+            if made > info.file_size:
+                raise DiglotError(f"{info.filename} in the Word file says it unpacks to {info.file_size:,} bytes "
+                                  "but makes more: a zip bomb, not a document", path)
+            data = inflate.unconsumed_tail
+            if not data and not piece:
+                break  # the next bytes are needed
+    if inflate is not None and not inflate.eof:
+        raise damaged("its compressed data is cut short")
+    if made != info.file_size:
+        raise damaged(f"it says {info.file_size:,} bytes but unpacks to {made:,}")
 
 
 def _split_pandoc_meta(markdown: str) -> tuple[dict, str]:
@@ -815,6 +933,7 @@ def import_docx(path: Path, *, title: str | None = None) -> ImportResult:
     A Word file has no lines: Guess.line is a line of the produced Markdown.
     """
     path = Path(path)
+    check_docx(path)
     meta, body = _split_pandoc_meta(_pandoc_docx(path))
     body = _normalise_pandoc(body)
     found, body, title_guess = _docx_title(meta, body, title, path)
@@ -901,12 +1020,24 @@ def _wide_unicode(data: bytes, encoding: str | None) -> bool:
 
 
 def _read_with_guesses(path: Path, encoding: str | None) -> tuple[str, list[Guess]]:
+    limit = limits.MAX_IMPORT_TEXT_BYTES
     try:
-        data = Path(path).read_bytes()
+        mode, size = (info := os.stat(path)).st_mode, info.st_size
+        if stat.S_ISDIR(mode):
+            raise DiglotError("this is a folder, not a file", path)
+        if not stat.S_ISREG(mode):  # a FIFO or a device: reading it might never end
+            raise DiglotError("not a regular file", path)
+        if size <= limit:
+            with open(path, "rb") as handle:
+                data = handle.read(limit + 1)
+            size = len(data)
     except FileNotFoundError:
         raise DiglotError("no such file", path) from None
     except OSError as exc:
         raise DiglotError(f"cannot read the file: {exc.strerror}", path) from None
+    if size > limit:
+        raise DiglotError(f"the file is {size:,} bytes; Diglot imports text files up to {limit:,} bytes "
+                          f"(a source may hold {limits.MAX_SOURCE_BYTES:,}): split it", path)
     if not data.strip():
         raise DiglotError("the file is empty (nothing but whitespace)", path)
     if not _wide_unicode(data, encoding):
@@ -978,7 +1109,7 @@ def _exists(target: Path) -> DiglotError:
 def _import_any(path: Path, title: str | None, encoding: str | None) -> ImportResult:
     if path.suffix.lower() == ".docx":
         if not path.is_file():
-            raise DiglotError("no such file", path)
+            raise DiglotError("not a regular file" if path.exists() else "no such file", path)
         return import_docx(path, title=title)
     text, guesses = _read_with_guesses(path, encoding)
     result = import_text(text, title=title)
@@ -997,6 +1128,10 @@ def import_file(path: Path, source_dir: Path, *, slug: str | None = None, title:
         result = _import_any(path, title, encoding)
     except DiglotError as exc:
         raise exc.located(path) from None
+    size = len(result.markdown.encode("utf-8"))
+    if size > limits.MAX_SOURCE_BYTES:
+        raise DiglotError(f"the source it makes would be {size:,} bytes; Diglot builds documents up to "
+                          f"{limits.MAX_SOURCE_BYTES:,} bytes: split the file and import each part", path)
     _write_new(target, result.markdown, force)
     return target, result
 
