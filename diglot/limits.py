@@ -8,6 +8,13 @@ MAX_SEGMENTS = 20_000
 #: Lists and quotes inside one another. markdown-it silently drops what lies deeper than its
 #: own nesting limit, so sources are parsed with room to spare and refused beyond this.
 MAX_NESTING = 20
+#: Markdown in one block (a paragraph, an item, a cell, a note, a msgstr), outside code: a run
+#: of one delimiter (` * _ ~ ^ [ ] < { $ :), and how many '[' (links, note calls) and emphasis
+#: marks (* _ ~ ^) it holds. pandoc's reader pairs links and emphasis in time quadratic in how
+#: many a block holds (8,000 links: 49 s; 10,000 '*a_': 2 s), markdown-it's footnotes too.
+MAX_DELIMITER_RUN = 100
+MAX_BRACKETS = 100
+MAX_EMPHASIS = 1_000
 #: An XLIFF file an agency returns (diglot/xliff.py): many times any project's catalogues of one language.
 MAX_XLIFF_BYTES = 50_000_000
 

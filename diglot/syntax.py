@@ -46,6 +46,14 @@ def markdown() -> MarkdownIt:
     return md
 
 
+def blocks_only() -> MarkdownIt:
+    """The source reader without its inline pass: each block's text as one "inline" token, its
+    markup unread, so limits can be checked before the parsing whose time they bound."""
+    md = markdown()
+    md.disable("inline")
+    return md
+
+
 _BACKTICKS = re.compile(r"`+")
 
 
