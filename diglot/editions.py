@@ -202,6 +202,8 @@ def check_translations(doc: Document, catalog, path: Path) -> None:
         check_text(message.string, path, line)
         check_link_targets(message.string, doc, path, line)
         for label in FOOTNOTE_REF.findall(message.string):
+            if seg.kind == "footnote":  # as in a source (diglot.source): pandoc never ends a note that calls itself
+                raise DiglotError(f"footnote call [^{label}] inside a footnote: notes cannot have notes", path, line)
             if label not in labels:
                 raise DiglotError(f"footnote [^{label}] does not exist in the source", path, line)
 

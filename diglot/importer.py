@@ -8,12 +8,14 @@ from __future__ import annotations
 import bisect
 import os
 import re
+import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from . import limits
 from .errors import DiglotError
 from .hygiene import HAN, clean_text
 
@@ -528,39 +530,30 @@ class _TextImporter:
     # -- footnotes from URL lines
 
     def _attach_urls(self) -> None:
+        markers = _Markers(self.blocks)
         for no, label, url in self.urls:
-            note = self._note_at_marker(no, label, url) if label else None
-            self.notes.append(note or self._note_at_sentence_end(no, url))
+            note = self._note_at_marker(markers, no, label, url) if label else None
+            self.notes.append(note or self._note_at_sentence_end(markers, no, url))
 
-    def _note_at_marker(self, no: int, label: str, url: str) -> _Note | None:
+    def _note_at_marker(self, markers: _Markers, no: int, label: str, url: str) -> _Note | None:
         """Find the call ("承诺1，" or "承诺¹") of a numbered URL line in the text before it."""
-        if label[0] in _SUPERSCRIPTS:
-            pattern = re.compile(rf"(?<![{_SUPERSCRIPTS}]){label}(?![{_SUPERSCRIPTS}])")
-        else:
-            pattern = re.compile(rf"(?<=[{_HAN}{_CLOSERS}。，、；：！？]){label}(?![\w])")
-        for index in range(len(self.blocks) - 1, -1, -1):
-            block = self.blocks[index]
-            limit = max((end for n, end in block.ends if n < no), default=0)
-            claimed = {n.start for n in self.notes if n.block == index and n.end > n.start}
-            matches = [m for m in pattern.finditer(block.text, 0, limit) if m.start() not in claimed]
-            if matches:
-                match = matches[-1]
-                line = next(n for n, end in block.ends if end >= match.end())
-                how = f'on the marker "{label}" in line {line}'
-                return _Note(no, f"<{url}>", index, match.start(), match.end(), how)
-        return None
+        found = markers.take(label, no)
+        if found is None:
+            return None
+        index, start, end = found
+        how = f'on the marker "{label}" in line {self.blocks[index].line_of(end)}'
+        return _Note(no, f"<{url}>", index, start, end, how)
 
-    def _note_at_sentence_end(self, no: int, url: str) -> _Note:
-        for index in range(len(self.blocks) - 1, -1, -1):
-            block = self.blocks[index]
-            ends = [(n, end) for n, end in block.ends if n < no]
-            if ends:
-                line, end = ends[-1]
-                offset = _last_sentence_end(block.text[:end]) or end
-                how = (f'at the end of the sentence "{_snippet(block.text[:offset], tail=True)}" '
-                       f"(line {line}): no marker in the text, so move it if it belongs elsewhere")
-                return _Note(no, f"<{url}>", index, offset, offset, how)
-        return _Note(no, f"<{url}>", -1, 0, 0, "on the title: no text comes before it")
+    def _note_at_sentence_end(self, markers: _Markers, no: int, url: str) -> _Note:
+        index = markers.block_before(no)
+        if index < 0:
+            return _Note(no, f"<{url}>", -1, 0, 0, "on the title: no text comes before it")
+        block = self.blocks[index]
+        line, end = block.end_before(no)
+        offset = markers.sentence_end(index, end) or end
+        how = (f'at the end of the sentence "{_snippet(block.text[:offset], tail=True)}" '
+               f"(line {line}): no marker in the text, so move it if it belongs elsewhere")
+        return _Note(no, f"<{url}>", index, offset, offset, how)
 
     def _number_notes(self) -> None:
         # Labels follow the order of the calls; definitions stay in input order.
@@ -576,12 +569,15 @@ class _TextImporter:
     def _render(self, lang: str) -> str:
         title = _escape_inline(self.title) + "".join(f"[^{n.number}]" for n in self.notes if n.block == -1)
         parts = [_front_matter(title, lang)]
-        parts += [self._render_block(index, block) for index, block in enumerate(self.blocks)]
+        calls: dict[int, list[_Note]] = {}  # each block's notes, gathered once (not once per block)
+        for note in self.notes:
+            calls.setdefault(note.block, []).append(note)
+        parts += [self._render_block(block, calls.get(index, [])) for index, block in enumerate(self.blocks)]
         parts += [f"[^{note.number}]: {note.body}" for note in sorted(self.notes, key=lambda n: n.line)]
         return "\n\n".join(parts) + "\n"
 
-    def _render_block(self, index: int, block: _Block) -> str:
-        notes = sorted((n for n in self.notes if n.block == index), key=lambda n: n.start)
+    def _render_block(self, block: _Block, notes: list[_Note]) -> str:
+        notes = sorted(notes, key=lambda n: n.start)
         out, last = [], 0
         for note in notes:
             out += [_escape_inline(block.text[last:note.start]), f"[^{note.number}]"]
@@ -601,12 +597,95 @@ def _split_lines(text: str) -> list[_Line]:
     return [_Line(no, raw.replace("\f", "").strip(), "\f" in raw) for no, raw in enumerate(text.split("\n"), 1)]
 
 
-def _last_sentence_end(text: str) -> int:
-    """Offset just after the last sentence-final punctuation (with its closers), or 0."""
-    # ASCII . ! ? end a sentence only before a space or the end: not in 3.5 or igf@un.org.
-    ends = re.compile(rf"(?:[。！？；：”…]|[.!?;:](?=[\s{re.escape(_CLOSERS)}]|$))[{re.escape(_CLOSERS)}]*")
-    found = [match.end() for match in ends.finditer(text)]
-    return found[-1] if found else 0
+#: A sentence end: 。！？；：”… or an ASCII . ! ? ; : before a space, a closer or the end (not in 3.5
+#: or igf@un.org), with the closers after it.
+_SENTENCE_END = re.compile(rf"(?:[。！？；：”…]|[.!?;:](?=[\s{re.escape(_CLOSERS)}]|$))[{re.escape(_CLOSERS)}]*")
+
+
+#: Note markers a numbered URL line's label may stand for: digits after Han text or punctuation
+#: ("承诺1，"), or a run of superscripts ("承诺¹").
+_DIGIT_MARKER = re.compile(rf"(?<=[{_HAN}{_CLOSERS}。，、；：！？])\d{{1,3}}(?![\w])")
+_SUPERSCRIPT_MARKER = re.compile(rf"(?<![{_SUPERSCRIPTS}])[{_SUPERSCRIPTS}]+(?![{_SUPERSCRIPTS}])")
+
+
+class _Markers:
+    """The blocks' note markers and sentence ends, found in one pass over the text each.
+
+    A URL line takes its call, or the sentence end before it, by bisection: searching the text
+    before every URL line again made the import of a long document quadratic (cubic when
+    markers were claimed, a 260 KB text took two minutes)."""
+
+    def __init__(self, blocks: list[_Block]):
+        self.blocks = blocks
+        self.firsts = [block.first_line for block in blocks]
+        #: label -> (block, start, end) of each marker, in text order
+        self.found: dict[str, list[tuple[int, int, int]]] = {}
+        for index, block in enumerate(blocks):
+            for regex in (_DIGIT_MARKER, _SUPERSCRIPT_MARKER):
+                for match in regex.finditer(block.text):
+                    self.found.setdefault(match.group(0), []).append((index, match.start(), match.end()))
+        for entries in self.found.values():
+            entries.sort()
+        self.claimed: set[tuple[int, int]] = set()  # (block, start) of the markers notes stand on
+        self.left: dict[tuple[str, int], int] = {}  # a claimed marker's entry -> the entry to try instead
+        self.ends: dict[int, tuple[list[int], list[int]]] = {}  # block -> its sentence ends' starts and ends
+
+    def block_before(self, no: int) -> int:
+        """The last block that starts before input line ``no`` (-1: none)."""
+        return bisect.bisect_left(self.firsts, no) - 1
+
+    def take(self, label: str, no: int) -> tuple[int, int, int] | None:
+        """The last marker ``label`` not yet taken in the text before input line ``no``, taken."""
+        index = self.block_before(no)
+        if index < 0:
+            return None
+        block = self.blocks[index]
+        limit = block.end_before(no)[1]
+        entries = self.found.get(label, [])
+        at = bisect.bisect_right(entries, (index, limit), key=lambda e: (e[0], e[2])) - 1
+        # The text before the line ends at ``limit``: a marker there is one even when the next
+        # line goes on with a letter or digit ("承诺1" then "2023年").
+        if label[0] in _SUPERSCRIPTS:
+            edge = re.compile(rf"(?<![{_SUPERSCRIPTS}]){label}")
+        else:
+            edge = re.compile(rf"(?<=[{_HAN}{_CLOSERS}。，、；：！？]){label}")
+        match = edge.match(block.text, max(0, limit - len(label)), limit)
+        if match and match.end() == limit and (index, match.start()) not in self.claimed:
+            if at >= 0 and entries[at] == (index, match.start(), limit):
+                self._claim(label, at)
+            self.claimed.add((index, match.start()))
+            return index, match.start(), limit
+        at = self._unclaimed(label, at)
+        if at < 0:
+            return None
+        self._claim(label, at)
+        return entries[at]
+
+    def _unclaimed(self, label: str, at: int) -> int:
+        path = []
+        while at >= 0 and ((label, at) in self.left or self.found[label][at][:2] in self.claimed):
+            path.append(at)
+            at = self.left.get((label, at), at - 1)
+        for step in path:  # a later look-up jumps over them at once
+            self.left[(label, step)] = at
+        return at
+
+    def _claim(self, label: str, at: int) -> None:
+        self.left[(label, at)] = at - 1
+        self.claimed.add(self.found[label][at][:2])
+
+    def sentence_end(self, index: int, end: int) -> int:
+        """Offset just after the last sentence end (with its closers) in block ``index``'s
+        ``text[:end]``, or 0; the block's text is searched once, whatever the number of look-ups."""
+        text = self.blocks[index].text
+        if index not in self.ends:
+            matches = list(_SENTENCE_END.finditer(text))
+            self.ends[index] = ([m.start() for m in matches], [m.end() for m in matches])
+        if end and text[end - 1] in ".!?;:":
+            return end  # at the end of text[:end], nothing after it: a sentence end there
+        starts, ends = self.ends[index]
+        at = bisect.bisect_left(starts, end) - 1
+        return min(ends[at], end) if at >= 0 else 0
 
 
 # ---------------------------------------------------------------- Markdown output
@@ -669,15 +748,131 @@ _PANDOC_MARKDOWN = "markdown" + "".join(
 
 
 def _pandoc_docx(path: Path) -> str:
+    """pandoc's Markdown of a Word file, under the render's bounds (limits.JOB_MEMORY, JOB_SECONDS)."""
+    import subprocess
+
     import pypandoc  # only here: importing text needs no pandoc
 
+    args = [pypandoc.get_pandoc_path(), "--from=docx", f"--to={_PANDOC_MARKDOWN}", "--wrap=none", "--sandbox",
+            "--markdown-headings=atx", "--standalone", "--", str(path)]
+    memory, seconds = limits.JOB_MEMORY, limits.JOB_SECONDS
     try:
-        return pypandoc.convert_file(
-            str(path), _PANDOC_MARKDOWN, format="docx",
-            extra_args=["--wrap=none", "--sandbox", "--markdown-headings=atx", "--standalone"],
-        )
-    except (RuntimeError, OSError) as exc:
-        raise DiglotError(f"pandoc could not read this Word file: {str(exc).strip()}", path) from None
+        # The memory bound is the render workers' own (limits.limit_memory): set in the child
+        # between fork and exec, so it bounds pandoc and never this process.
+        done = subprocess.run(args, capture_output=True, timeout=seconds, stdin=subprocess.DEVNULL,
+                              preexec_fn=lambda: limits.limit_memory(memory))
+    except subprocess.TimeoutExpired:  # run() killed it
+        raise DiglotError(f"pandoc took more than {seconds:g} s to read this Word file", path) from None
+    except OSError as exc:
+        raise DiglotError(f"cannot run pandoc: {exc.strerror}", path) from None
+    errors = done.stderr.decode("utf-8", "replace").strip()
+    if done.returncode == 251 and ("out of memory" in errors or "Heap exhausted" in errors):
+        raise DiglotError(f"pandoc needed more than {memory >> 20:,} MB of memory to read this Word file", path)
+    if done.returncode < 0:  # a signal: under a low memory bound GHC's runtime may crash at its start
+        import signal
+
+        try:
+            name = signal.Signals(-done.returncode).name
+        except ValueError:
+            name = f"signal {-done.returncode}"
+        raise DiglotError(f"pandoc crashed reading this Word file ({name}, with its memory bounded to "
+                          f"{memory >> 20:,} MB)", path)
+    if done.returncode != 0:
+        reason = "; ".join(line.strip() for line in errors.splitlines() if line.strip())
+        raise DiglotError(f"pandoc could not read this Word file: {reason or f'exit code {done.returncode}'}", path)
+    return done.stdout.decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+#: Word's XML, which pandoc parses (the pictures beside it it only carries).
+_DOCX_XML = (".xml", ".rels")
+
+
+def check_docx(path: Path) -> None:
+    """Refuse, before pandoc unpacks it, a Word file that is too large, no zip, or a zip bomb.
+
+    The sizes a zip declares are the sender's to choose, so each part is also inflated here,
+    its output counted and dropped, and refused once it goes past what it declared."""
+    import zipfile
+
+    size = path.stat().st_size
+    if size > limits.MAX_IMPORT_DOCX_BYTES:
+        raise DiglotError(f"the Word file is {size:,} bytes; Diglot imports Word files up to "
+                          f"{limits.MAX_IMPORT_DOCX_BYTES:,} bytes (split it, or remove its pictures)", path)
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, EOFError, ValueError) as exc:
+        raise DiglotError(f"not a Word file: a .docx is a zip archive, and this is none ({exc})", path) from None
+    with archive, path.open("rb") as raw:
+        members = archive.infolist()
+        if len(members) > limits.MAX_DOCX_MEMBERS:
+            raise DiglotError(f"the Word file holds {len(members):,} parts; Diglot imports Word files of at most "
+                              f"{limits.MAX_DOCX_MEMBERS:,}", path)
+        if "word/document.xml" not in {info.filename for info in members}:
+            raise DiglotError("not a Word file: its zip archive holds no word/document.xml", path)
+        total = sum(info.file_size for info in members)
+        xml = sum(info.file_size for info in members if info.filename.lower().endswith(_DOCX_XML))
+        if total > limits.MAX_DOCX_UNPACKED:
+            raise DiglotError(f"the Word file unpacks to {total:,} bytes; Diglot imports Word files that unpack "
+                              f"to at most {limits.MAX_DOCX_UNPACKED:,}", path)
+        if xml > limits.MAX_DOCX_XML:
+            raise DiglotError(f"the Word file's XML unpacks to {xml:,} bytes; Diglot imports Word files of at most "
+                              f"{limits.MAX_DOCX_XML:,} bytes of XML (split it)", path)
+        for info in members:
+            ratio = info.file_size // max(info.compress_size, 1)
+            if info.file_size > 1_000_000 and ratio > limits.MAX_DOCX_RATIO:
+                raise DiglotError(f"{info.filename} in the Word file unpacks to {ratio:,} times its packed size "
+                                  f"(at most {limits.MAX_DOCX_RATIO}): a zip bomb, not a document", path)
+        for info in members:
+            _check_unpacked_size(raw, info, path)
+
+
+def _check_unpacked_size(raw, info, path: Path) -> None:
+    """Inflate ``info``'s data: it must make what the zip says (and is refused as soon as it makes more)."""
+    import struct
+    import zipfile
+    import zlib
+
+    def damaged(why: str) -> DiglotError:
+        return DiglotError(f"not a Word file: its zip archive is damaged ({info.filename}: {why})", path)
+
+    if info.flag_bits & 0x1:
+        raise DiglotError(f"the Word file is encrypted ({info.filename}): save it without a password", path)
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise damaged(f"compression method {info.compress_type}, which Word never uses")
+    raw.seek(info.header_offset)
+    header = raw.read(30)
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        raise damaged("no local header where the directory says")
+    method, packed, name_length, extra_length = (struct.unpack("<4sHHHHHLLLHH", header)[i] for i in (3, 7, 9, 10))
+    # pandoc reads the local headers: they must say what the directory measured here says.
+    if method != info.compress_type or not (info.flag_bits & 0x8 or packed in (info.compress_size, 0xFFFFFFFF)):
+        raise damaged("its local header disagrees with the zip's directory")
+    raw.seek(info.header_offset + 30 + name_length + extra_length)
+    inflate = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+    left, made = info.compress_size, 0
+    while left > 0:
+        data = raw.read(min(left, 1 << 20))
+        if not data:
+            raise damaged("cut short")
+        left -= len(data)
+        if inflate is None:
+            made += len(data)
+        while inflate is not None and not inflate.eof:
+            try:
+                piece = inflate.decompress(data, 1 << 20)
+            except zlib.error as exc:
+                raise damaged(f"its data does not inflate: {exc}") from None
+            made += len(piece)
+            if made > info.file_size:
+                raise DiglotError(f"{info.filename} in the Word file says it unpacks to {info.file_size:,} bytes "
+                                  "but makes more: a zip bomb, not a document", path)
+            data = inflate.unconsumed_tail
+            if not data and not piece:
+                break  # the next bytes are needed
+    if inflate is not None and not inflate.eof:
+        raise damaged("its compressed data is cut short")
+    if made != info.file_size:
+        raise damaged(f"it says {info.file_size:,} bytes but unpacks to {made:,}")
 
 
 def _split_pandoc_meta(markdown: str) -> tuple[dict, str]:
@@ -738,6 +933,7 @@ def import_docx(path: Path, *, title: str | None = None) -> ImportResult:
     A Word file has no lines: Guess.line is a line of the produced Markdown.
     """
     path = Path(path)
+    check_docx(path)
     meta, body = _split_pandoc_meta(_pandoc_docx(path))
     body = _normalise_pandoc(body)
     found, body, title_guess = _docx_title(meta, body, title, path)
@@ -824,12 +1020,24 @@ def _wide_unicode(data: bytes, encoding: str | None) -> bool:
 
 
 def _read_with_guesses(path: Path, encoding: str | None) -> tuple[str, list[Guess]]:
+    limit = limits.MAX_IMPORT_TEXT_BYTES
     try:
-        data = Path(path).read_bytes()
+        mode, size = (info := os.stat(path)).st_mode, info.st_size
+        if stat.S_ISDIR(mode):
+            raise DiglotError("this is a folder, not a file", path)
+        if not stat.S_ISREG(mode):  # a FIFO or a device: reading it might never end
+            raise DiglotError("not a regular file", path)
+        if size <= limit:
+            with open(path, "rb") as handle:
+                data = handle.read(limit + 1)
+            size = len(data)
     except FileNotFoundError:
         raise DiglotError("no such file", path) from None
     except OSError as exc:
         raise DiglotError(f"cannot read the file: {exc.strerror}", path) from None
+    if size > limit:
+        raise DiglotError(f"the file is {size:,} bytes; Diglot imports text files up to {limit:,} bytes "
+                          f"(a source may hold {limits.MAX_SOURCE_BYTES:,}): split it", path)
     if not data.strip():
         raise DiglotError("the file is empty (nothing but whitespace)", path)
     if not _wide_unicode(data, encoding):
@@ -901,7 +1109,7 @@ def _exists(target: Path) -> DiglotError:
 def _import_any(path: Path, title: str | None, encoding: str | None) -> ImportResult:
     if path.suffix.lower() == ".docx":
         if not path.is_file():
-            raise DiglotError("no such file", path)
+            raise DiglotError("not a regular file" if path.exists() else "no such file", path)
         return import_docx(path, title=title)
     text, guesses = _read_with_guesses(path, encoding)
     result = import_text(text, title=title)
@@ -920,6 +1128,10 @@ def import_file(path: Path, source_dir: Path, *, slug: str | None = None, title:
         result = _import_any(path, title, encoding)
     except DiglotError as exc:
         raise exc.located(path) from None
+    size = len(result.markdown.encode("utf-8"))
+    if size > limits.MAX_SOURCE_BYTES:
+        raise DiglotError(f"the source it makes would be {size:,} bytes; Diglot builds documents up to "
+                          f"{limits.MAX_SOURCE_BYTES:,} bytes: split the file and import each part", path)
     _write_new(target, result.markdown, force)
     return target, result
 

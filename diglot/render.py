@@ -389,7 +389,6 @@ def _escape_cell(markdown: str) -> str:
     return re.sub(r"(?<!\\)((?:\\\\)*)\|", r"\1\\|", markdown)
 
 
-_CODE_SPAN = re.compile(r"(`+)(?:.+?)(?<!`)\1(?!`)")
 _RAW_LT = re.compile(r"(?<!\\)((?:\\\\)*)<(?![A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*>|[^<>\s@]+@[^<>\s]+>)")
 _BLOCK_MARKER = re.compile(r"^(\s{0,3})(#{1,6}(?=\s|$)|[-+*](?=\s)|>|\d{1,9}[.)](?=\s)|:{3,})")
 
@@ -402,11 +401,13 @@ def _escape_pandoc(text: str) -> str:
     '<script>' stays text. A segment must stay one inline run: newlines would end
     the block, and a leading '- ', '# ' or '> ' would start a list, heading or quote.
     """
+    from .syntax import code_spans
+
     parts, last = [], 0
-    for match in _CODE_SPAN.finditer(text):
-        parts.append(_escape_outside_code(text[last:match.start()]))
-        parts.append(match.group(0))
-        last = match.end()
+    for start, end in code_spans(text):
+        parts.append(_escape_outside_code(text[last:start]))
+        parts.append(text[start:end])
+        last = end
     parts.append(_escape_outside_code(text[last:]))
     from .epub import HARD_BREAK
 

@@ -9,15 +9,16 @@ Limits keep hostile sizes from hanging a build.
 from __future__ import annotations
 
 import re
+from itertools import islice
 from pathlib import Path
 from urllib.parse import unquote
 
 
 from .errors import DiglotError
 
-from .limits import (MAX_INPUT_BYTES, MAX_NESTING, MAX_SEGMENT_CHARS, MAX_SEGMENTS,  # noqa: F401 (re-exported)
-                     MAX_SOURCE_BYTES)
-from .syntax import text_parser
+from .limits import (MAX_BRACKETS, MAX_DELIMITER_RUN, MAX_EMPHASIS, MAX_INPUT_BYTES, MAX_NESTING,  # noqa: F401
+                     MAX_SEGMENT_CHARS, MAX_SEGMENTS, MAX_SOURCE_BYTES)  # (MAX_NESTING, MAX_SEGMENTS, MAX_SOURCE_BYTES: re-exported)
+from .syntax import code_spans, text_parser
 
 LINK_SCHEMES = ("http", "https", "mailto")
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.IGNORECASE)
@@ -70,6 +71,7 @@ def check_text(text: str, path: Path, line: int) -> None:
     if len(text) > MAX_SEGMENT_CHARS:
         raise DiglotError(f"a block of {len(text):,} characters exceeds the limit of {MAX_SEGMENT_CHARS:,}; "
                           "split it into paragraphs", path, line)
+    check_markup(text, path, line)
     control = CONTROL.search(text)
     if control:
         raise DiglotError(control_message(control.group(0)), path, line + text[: control.start()].count("\n"))
@@ -79,6 +81,40 @@ def check_text(text: str, path: Path, line: int) -> None:
             raise DiglotError(problem, path, line)
     if has_reference_definition(text):
         raise DiglotError(REFERENCE_DEFINITION, path, line)
+
+
+_DELIMITER_RUN = re.compile(r"([`*_~^\[\]<{$:])\1*")
+_ESCAPED = re.compile(r"\\.", re.DOTALL)
+_EMPHASIS = "*_~^"
+
+
+def check_markup(text: str, path: Path, line: int) -> None:
+    """Raise at the line where a block's Markdown goes past a limit (limits.MAX_DELIMITER_RUN,
+    MAX_BRACKETS, MAX_EMPHASIS): a linear scan, run before any parser reads the text. Code and
+    escaped characters do not count; a code span's own backticks do."""
+    pieces, last = [], 0
+    for start, end in code_spans(text):
+        span = text[start:end]
+        ticks = len(span) - len(span.lstrip("`"))
+        pieces += [text[last:start + ticks], " " * (end - start - 2 * ticks)]
+        last = end - ticks
+    plain = _ESCAPED.sub("  ", "".join(pieces) + text[last:])  # as long as text: offsets are text's
+
+    def at(offset: int) -> int:
+        return line + text[:offset].count("\n")
+
+    for run in _DELIMITER_RUN.finditer(plain):
+        if run.end() - run.start() > MAX_DELIMITER_RUN:
+            raise DiglotError(f"a run of {run.end() - run.start():,} '{run.group(1)}' is more Markdown than any text "
+                              f"needs (at most {MAX_DELIMITER_RUN}); write fewer, or escape them (\\{run.group(1)})",
+                              path, at(run.start()))
+    for marks, limit, what in (("[", MAX_BRACKETS, "'[' (links, note calls, brackets)"),
+                               (_EMPHASIS, MAX_EMPHASIS, "emphasis marks (* _ ~ ^)")):
+        count = sum(plain.count(mark) for mark in marks)
+        if count > limit:
+            over = next(islice((index for index, char in enumerate(plain) if char in marks), limit, None))
+            raise DiglotError(f"a block with {count:,} {what} is more than the {limit:,} one block may hold; "
+                              "split it into paragraphs, or escape them", path, at(over))
 
 
 #: Characters no text may hold: C0 and C1 controls but tab and newline (a form feed from

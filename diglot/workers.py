@@ -21,13 +21,11 @@ from typing import Callable
 from .config import Config
 from .editions import Edition, catalogue_files, edition_recipes, make_edition, source_files, ui_translations
 from .errors import DiglotError
+#: Bounds on each engine call (README, "Limits"): a hostile input fails, it never hangs the build.
+from .limits import JOB_MEMORY, JOB_SECONDS, limit_memory
 from .model import Document
 from .plan import BuildOptions, Job
 from .report import Output
-
-#: Bounds on each engine call (README, "Limits"): a hostile input fails, it never hangs the build.
-JOB_SECONDS = 300
-JOB_MEMORY = 4 << 30
 
 
 @dataclass(frozen=True)
@@ -292,9 +290,7 @@ def _alive(pid: int) -> bool:
 
 def _init_worker(warm: bool, build: int) -> None:
     _die_with(build)
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    limit = JOB_MEMORY if hard == resource.RLIM_INFINITY else min(JOB_MEMORY, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    limit_memory(JOB_MEMORY)
     if warm:
         warm_worker()
     gc.freeze()  # what is loaded now stays: collections after each book look at that book only

@@ -11,7 +11,12 @@ byte-identical, every catalogue untouched, and the refusal within QUICK seconds 
 3. the configuration: [tool.diglot] of the wrong kind, keys of the wrong type, a folder
    for pyproject.toml, a huge array;
 4. catalogues: plural forms in a document catalogue, a folder that is no locale, a hostile
-   Plural-Forms header, a glossary that is not UTF-8, a malformed POT.
+   Plural-Forms header, a glossary that is not UTF-8, a malformed POT;
+5. untrusted text stays text in the e-book;
+6. translators' files are never emptied by accident;
+7. bounded work: Markdown a parser takes minutes over (long delimiter runs, thousands of links
+   or emphasis marks in one block, a note that calls itself) and files to import (a zip bomb,
+   a .docx that is no zip, a text over the size limit), refused before any engine runs.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ import pytest
 
 from conftest import REPO, SLUG, output_snapshot
 from test_hostile import (BODY_LINE, EN_PO, assert_clean_failure, catalogue_hashes, cli, doc,  # noqa: F401
-                          trap, write_source)
+                          first_paragraph_msgstr, set_msgstr, trap, write_source)
 
 #: CPU seconds a refusal may take, Python's start included: about 0.3 s on a quiet machine, and
 #: these inputs took 30 to 300 s before they were refused early. A bound at the measured cost would
@@ -466,3 +471,79 @@ def test_6_update_writes_nothing_when_one_pot_is_broken(built_copy, trap):
     ui = built_copy / "translations" / "ui.pot"
     ui.write_text(ui.read_text(encoding="utf-8") + '\nmsgid "unterminated\n', encoding="utf-8")
     refused_quickly(trap, built_copy, "update", where="translations/ui.pot", words=())
+
+
+# --- 7. bounded work, refused early ------------------------------------------------------------
+
+#: Markdown that costs minutes unbounded (a 6,000-backtick run: the e-book hit the 300 s render
+#: limit; pandoc pairs links and emphasis in time quadratic in how many a block holds).
+COSTLY = {
+    "6,000 backticks": ("文字" + "`" * 6_000 + "文字", "6,000 '`'"),
+    "100,000 '*'": ("文字" + "*" * 100_000, "100,000 '*'"),
+    "alternating emphasis": ("*a_" * 20_000, "emphasis marks"),
+    "2,000 links": ("[链接](https://example.org/) " * 2_000, "'['"),
+}
+
+
+@pytest.mark.parametrize("case", list(COSTLY))
+def test_7_costly_markdown_in_a_source_is_refused_at_its_line(built_copy, trap, case):
+    text, words = COSTLY[case]
+    write_source(built_copy, "costly.md", doc("第一段。\n\n" + text))
+    refused_quickly(trap, built_copy, "--format", "epub", where=f"source/costly.md:{BODY_LINE + 2}", words=(words,))
+
+
+@pytest.mark.parametrize("case", ["6,000 backticks", "alternating emphasis"])
+def test_7_costly_markdown_in_a_translation_is_refused_at_its_line(built_copy, trap, case):
+    text, words = COSTLY[case]
+    old, _ = first_paragraph_msgstr(built_copy / EN_PO)
+    line = set_msgstr(built_copy / EN_PO, old, text)
+    # at the entry's first line (its msgid, just above), as every problem of a translation
+    refused_quickly(trap, built_copy, "--format", "epub", "--lang", "en", where=f"{EN_PO}:{line - 1}", words=(words,))
+
+
+def test_7_a_translated_note_that_calls_itself_is_refused_at_its_line(built_copy, trap):
+    """pandoc never ends a note that calls itself: the source's rule holds for its translation."""
+    po = built_copy / EN_PO
+    old = next(line[len('msgstr "'):-1] for line in po.read_text(encoding="utf-8").split("\n")
+               if line.startswith('msgstr "This is a first draft'))
+    line = set_msgstr(po, old, "This is a first draft[^draft].")
+    refused_quickly(trap, built_copy, "--format", "epub", "--lang", "en", where=f"{EN_PO}:{line - 1}",
+                    words=("inside a footnote",))
+
+
+def test_7_long_runs_that_documents_hold_are_built(project_copy, trap):
+    """A rule, a table's separator row, a six-backtick fence, fill-in blanks: built, every format read."""
+    body = "\n\n".join(["第一段。", "-" * 80, "| 名称 | 说明 |\n|" + "-" * 60 + "|" + "-" * 60 + "|\n| 甲 | 乙 |",
+                         "``````\n```\n" + "*" * 200 + "\n```\n``````", "姓名：" + "_" * 40 + "。"])
+    write_source(project_copy, "runs.md", doc(body))
+    code, out, err = cli(trap, project_copy, "-q", "--lang", "zh-Hans", "--format", "html", "--format", "epub")
+    assert code == 0, err
+    page = (project_copy / "output/zh-Hans/runs.html").read_text(encoding="utf-8")
+    assert "*" * 200 in page and "_" * 40 in page
+
+
+def test_7_a_zip_bomb_docx_is_refused_before_pandoc_runs(project_copy, trap, tmp_path):
+    from test_importer import docx_bomb
+
+    bomb = docx_bomb(tmp_path / "bomb.docx")
+    refused_quickly(trap, project_copy, "import", str(bomb), where=str(bomb), words=("unpacks to", "at most"))
+    assert not (project_copy / "source" / "bomb.md").exists()
+
+
+@pytest.mark.parametrize("name, data, words", [
+    ("broken.docx", b"PK\x03\x04" + bytes(range(256)) * 8, ("not a Word file",)),
+    ("renamed.docx", "标题\n\n正文。\n".encode("utf-8"), ("not a Word file",)),
+])
+def test_7_a_docx_that_is_no_word_file_is_refused(project_copy, trap, tmp_path, name, data, words):
+    path = tmp_path / name
+    path.write_bytes(data)
+    refused_quickly(trap, project_copy, "import", str(path), where=str(path), words=words)
+
+
+def test_7_a_text_over_the_import_limit_is_refused_unread(project_copy, trap, tmp_path):
+    from diglot.limits import MAX_IMPORT_TEXT_BYTES
+
+    path = tmp_path / "huge.txt"
+    with path.open("wb") as handle:
+        handle.truncate(4 * MAX_IMPORT_TEXT_BYTES)  # sparse: the test writes nothing but its size
+    refused_quickly(trap, project_copy, "import", str(path), where=str(path), words=(f"{MAX_IMPORT_TEXT_BYTES:,}",))

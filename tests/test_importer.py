@@ -538,3 +538,187 @@ def test_docx_through_import_file_with_title_option(tmp_path: Path):
     target, result = import_file(path, tmp_path / "source", title="另一个标题")
     assert target.name == "x.md"
     assert structure(target.read_text(encoding="utf-8"))["front"]["title"] == "另一个标题"
+
+
+# ---------------------------------------------------------------- bounded work
+
+
+@pytest.mark.parametrize("unit", [
+    "第段文字承诺1，继续。\n\n1. https://example.org/x\n\n",  # a marker for every URL line
+    "第段文字，继续。\n\n1. https://example.org/x\n\n",  # no marker: at the sentence end
+    "文字承诺1\n1. https://example.org/x\n继续的文字\n",  # URL lines inside one long paragraph
+])
+def test_many_url_lines_import_in_linear_time(unit: str):
+    """Each URL line looked for its call in all the text before it: 4,000 of them took two minutes."""
+    import time
+
+    text = "标题\n\n" + unit * 8_000
+    started = time.process_time()
+    result = import_text(text)
+    assert time.process_time() - started < 2.0
+    assert sum(g.kind == "footnote" for g in result.guesses) == 8_000
+
+
+def docx_bomb(path: Path, megabytes: int = 200, base: Path | None = None) -> Path:
+    """A .docx whose word/document.xml is ``megabytes`` MB of zeros (200 MB pack to 200 KB),
+    written a megabyte at a time: the test stays small in memory and fast."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        if base is not None:  # the other parts of a real Word file
+            with zipfile.ZipFile(base) as real:
+                for info in real.infolist():
+                    if info.filename != "word/document.xml":
+                        archive.writestr(info, real.read(info))
+        with archive.open("word/document.xml", "w") as member:
+            chunk = bytes(1 << 20)
+            for _ in range(megabytes):
+                member.write(chunk)
+    return path
+
+
+def _lie_about_size(path: Path, name: str, size: int) -> None:
+    """Make the zip say ``name`` unpacks to ``size`` bytes (with the CRC of its first ``size``),
+    in its local header and its directory alike: Python's zipfile reads that much and is content."""
+    import struct
+    import zipfile
+    import zlib
+
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(name)
+        first = archive.open(info).read(size)
+    data = bytearray(path.read_bytes())
+    fields = struct.pack("<L", zlib.crc32(first)), struct.pack("<L", size)
+    local = info.header_offset
+    data[local + 14:local + 18], data[local + 22:local + 26] = fields
+    entry = data.rindex(b"PK\x01\x02")  # its directory entry: the last one, as it was written last
+    assert data[entry + 46:entry + 46 + len(name)] == name.encode()
+    data[entry + 16:entry + 20], data[entry + 24:entry + 28] = fields
+    path.write_bytes(bytes(data))
+
+
+@pytest.fixture
+def no_pandoc(monkeypatch):
+    """Fail the test if pandoc is run: a refused Word file never reaches it."""
+    import diglot.importer as importer
+
+    def pandoc(path):
+        raise AssertionError("pandoc ran on a Word file that should have been refused")
+
+    monkeypatch.setattr(importer, "_pandoc_docx", pandoc)
+
+
+def _refused_fast(path: Path, source_dir: Path, *words: str) -> DiglotError:
+    import time
+
+    source_dir.mkdir(exist_ok=True)
+    started = time.process_time()
+    with pytest.raises(DiglotError) as error:
+        import_file(path, source_dir)
+    assert time.process_time() - started < 1.0
+    assert error.value.path == path and "\n" not in str(error.value)
+    for word in words:
+        assert word in error.value.message, error.value.message
+    assert list(source_dir.iterdir()) == []  # nothing written
+    return error.value
+
+
+def test_a_zip_bomb_docx_is_refused_before_pandoc_runs(tmp_path: Path, no_pandoc):
+    from diglot.limits import MAX_DOCX_UNPACKED
+
+    bomb = docx_bomb(tmp_path / "bomb.docx", base=_docx(tmp_path, "文字。\n"))
+    assert bomb.stat().st_size < 400_000
+    _refused_fast(bomb, tmp_path / "source", "unpacks to 209,7", f"{MAX_DOCX_UNPACKED:,}")
+
+
+def test_a_docx_part_packed_too_tightly_is_refused(tmp_path: Path, no_pandoc):
+    """20 MB of XML is within the bounds; packed a thousand times, it is no document."""
+    bomb = docx_bomb(tmp_path / "dense.docx", megabytes=20, base=_docx(tmp_path, "文字。\n"))
+    _refused_fast(bomb, tmp_path / "source", "word/document.xml", "zip bomb", "at most 100")
+
+
+def test_a_docx_that_lies_about_its_sizes_is_refused(tmp_path: Path, no_pandoc):
+    """The sizes in a zip are the sender's: the parts are inflated and counted, not believed."""
+    bomb = docx_bomb(tmp_path / "liar.docx", megabytes=20, base=_docx(tmp_path, "文字。\n"))
+    _lie_about_size(bomb, "word/document.xml", 50_000)
+    import zipfile
+
+    with zipfile.ZipFile(bomb) as archive:  # what Python's zipfile sees: a small, sound part
+        assert len(archive.read("word/document.xml")) == 50_000
+    _refused_fast(bomb, tmp_path / "source", "word/document.xml", "says it unpacks to 50,000 bytes but makes more")
+
+
+@pytest.mark.parametrize("data, words", [
+    (b"PK\x03\x04" + bytes(range(256)) * 4, ("not a Word file", "zip")),
+    (b"Just some text, with a .docx name.\n", ("not a Word file", "zip")),
+    (b"", ("not a Word file",)),
+])
+def test_a_docx_that_is_no_zip_is_not_a_word_file(tmp_path: Path, no_pandoc, data: bytes, words):
+    path = tmp_path / "broken.docx"
+    path.write_bytes(data)
+    _refused_fast(path, tmp_path / "source", *words)
+
+
+def test_a_zip_without_a_document_is_not_a_word_file(tmp_path: Path, no_pandoc):
+    import zipfile
+
+    path = tmp_path / "photos.docx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("photo.jpg", b"\xff\xd8 not much of a photo")
+    _refused_fast(path, tmp_path / "source", "not a Word file", "word/document.xml")
+
+
+def test_a_docx_over_the_size_limit_is_refused_unread(tmp_path: Path, no_pandoc):
+    from diglot.limits import MAX_IMPORT_DOCX_BYTES
+
+    path = tmp_path / "huge.docx"
+    with path.open("wb") as handle:  # sparse: nothing is written but its size
+        handle.truncate(MAX_IMPORT_DOCX_BYTES + 1)
+    _refused_fast(path, tmp_path / "source", f"{MAX_IMPORT_DOCX_BYTES + 1:,} bytes", f"{MAX_IMPORT_DOCX_BYTES:,}")
+
+
+@pytest.mark.parametrize("bound, words", [
+    ({"JOB_SECONDS": 0.01}, ("pandoc took more than 0.01 s",)),
+    ({"JOB_MEMORY": 200 << 20}, ("pandoc", "200 MB")),
+])
+def test_pandoc_reads_a_word_file_within_the_render_bounds(tmp_path: Path, monkeypatch, bound, words):
+    """pandoc runs under limits.JOB_SECONDS and JOB_MEMORY, as in a render worker: over them, a message."""
+    from diglot import limits
+
+    path = _docx(tmp_path, "---\ntitle: 测试文档\n---\n\n" + DOCX_BODY * 500)
+    for name, value in bound.items():
+        monkeypatch.setattr(limits, name, value)
+    error = _refused_fast(path, tmp_path / "source", *words)
+    assert "Word file" in error.message
+
+
+def test_a_text_file_over_the_size_limit_is_refused_unread(tmp_path: Path):
+    from diglot.limits import MAX_IMPORT_TEXT_BYTES
+
+    path = tmp_path / "huge.txt"
+    with path.open("wb") as handle:
+        handle.truncate(MAX_IMPORT_TEXT_BYTES + 1)
+    _refused_fast(path, tmp_path / "source", f"{MAX_IMPORT_TEXT_BYTES + 1:,} bytes", f"{MAX_IMPORT_TEXT_BYTES:,}")
+
+
+def test_a_text_that_would_make_a_source_over_the_limit_is_refused(tmp_path: Path):
+    from diglot.limits import MAX_IMPORT_TEXT_BYTES, MAX_SOURCE_BYTES
+
+    path = tmp_path / "long.txt"
+    paragraph = "网络安全和隐私是互联网治理的核心问题。" * 10 + "\n\n"
+    path.write_text("标题\n\n" + paragraph * (MAX_SOURCE_BYTES // len(paragraph.encode()) + 10), encoding="utf-8")
+    assert MAX_SOURCE_BYTES < path.stat().st_size < MAX_IMPORT_TEXT_BYTES
+    source_dir = tmp_path / "source"
+    source_dir.mkdir()
+    with pytest.raises(DiglotError, match=f"{MAX_SOURCE_BYTES:,} bytes") as error:
+        import_file(path, source_dir)
+    assert error.value.path == path and "split" in error.value.message
+    assert list(source_dir.iterdir()) == []
+
+
+def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path):
+    import os
+
+    for name in ("pipe.txt", "pipe.docx"):
+        os.mkfifo(tmp_path / name)
+        _refused_fast(tmp_path / name, tmp_path / "source", "not a regular file")

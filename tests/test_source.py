@@ -324,6 +324,7 @@ def test_every_bad_figure_is_refused_at_its_line_in_one_run(tmp_path):
 @pytest.mark.parametrize("body, line, words", [
     ("正文[^a]。\n\n[^a]: 一。\n\n[^a]: 二。\n", 10, "defined twice"),
     ("正文[^a]。\n\n[^a]: 注里又有注[^b]。\n\n[^b]: 二。\n", 8, "inside a footnote"),
+    ("正文[^a]。\n\n[^a]: 注里叫自己[^a]。\n", 8, "inside a footnote"),  # pandoc never ends such a note
     ("正文。\n\n<!-- 没有关上的注释\n\n后面的文字\n", 8, "never closed"),
     ("## 一 {#same}\n\n## 二 {#same}\n", 8, "used twice"),
 ])
@@ -354,3 +355,51 @@ def test_a_bare_pipe_in_a_table_cell_is_refused_where_its_text_would_be_lost(tmp
     error = error_of(write(tmp_path, text))
     assert lines_of(error) == [(tmp_path / "doc.md", line_of(text, "gpg --clearsign"))]
     assert "3 cells" in error.message and "\\|" in error.message
+
+
+# --- Markdown within bounds: refused at its line before any parser reads it ------------------------
+
+HEAD = "---\ntitle: 标题\nlang: zh-Hans\n---\n\n"  # the body starts on line 6
+
+
+@pytest.mark.parametrize("body, line, words", [
+    ("文字" + "`" * 6_000 + "文字", 8, "6,000 '`'"),
+    ("文字" + "*" * 100_000 + "文字", 8, "100,000 '*'"),
+    ("- 项目\n\n  文字" + "_" * 101, 10, "101 '_'"),
+    ("# 标题" + "[" * 500, 8, "500 '['"),
+    ("| a | b |\n|---|---|\n| 甲 | " + "~" * 200 + " |", 10, "200 '~'"),
+    ("*a_" * 20_000, 8, "emphasis marks"),  # pandoc: 2 s at 10,000, 40 s at 50,000 (quadratic)
+    ("[a](https://example.org/) " * 101, 8, "101 '['"),  # pandoc: 8,000 links took 49 s
+    ("文[^1]" * 12_500 + "\n\n[^1]: 注。", 8, "'['"),  # markdown-it: 25,000 '[^' took 15 s
+])
+def test_markdown_beyond_its_bounds_is_refused_at_its_line_before_it_is_parsed(tmp_path, body, line, words):
+    import time
+
+    started = time.process_time()
+    error = error_of(write(tmp_path, HEAD + "正文。\n\n" + body + "\n"))
+    assert time.process_time() - started < 0.5
+    assert error.line == line and words in error.message, (error.line, error.message)
+
+
+def test_markdown_bounds_name_the_line_inside_a_block(tmp_path):
+    text = HEAD + "第一行，\n第二行，\n第三行" + "*" * 150 + "。\n"
+    assert error_of(write(tmp_path, text)).line == 8
+
+
+def test_long_runs_that_documents_hold_are_read(tmp_path):
+    """Rules, table rows, long fences, fill-in blanks, escaped or coded runs: no limit is met."""
+    from diglot.limits import MAX_BRACKETS, MAX_EMPHASIS
+
+    text = HEAD + "\n\n".join([
+        "正文。",
+        "-" * 80,  # a thematic break
+        "| 名称 | 说明 |\n|" + "-" * 120 + "|:" + "-" * 120 + ":|\n| 甲 | 乙 |",  # a table's separator row
+        "``````\n```\n" + "*" * 300 + "\n```\n``````",  # a fence holding a fence, and a long line of code
+        "姓名：" + "\\_" * 150 + "，日期：" + "_" * 40,  # fill-in blanks, escaped or not
+        "代码 ``" + "*" * 150 + " ` " + "[" * 300 + "`` 结束。",  # inside code, markup is text
+        "链接" + "[甲](https://example.org/) " * MAX_BRACKETS,
+        "强调" + "a*b " * (MAX_EMPHASIS // 2) + "a_b " * (MAX_EMPHASIS // 2),
+        "===",
+    ]) + "\n"
+    doc = read_document(write(tmp_path, text))
+    assert any("*" * 150 in seg.text for seg in doc.segments)
