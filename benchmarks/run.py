@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Diglot's benchmark: each figure as a ratio against a reference measured in the same run.
 
-    .venv/bin/python benchmarks/run.py [--quick] [--scale 1000] [--books]
+    .venv/bin/python benchmarks/run.py [--quick]
+    .venv/bin/python benchmarks/run.py [--books] [--dask] [--scale 1000]   # only those figures
 
 Works in a temporary copy of the project; never touches output/. Goals
 (issues "Build engine" and "Performance at a publisher's scale"): cold ≤ 0.4 ×
@@ -10,7 +11,11 @@ mtime new, no content changed, as in a fresh CI checkout) ≤ 2 × no-op; one
 English msgstr changed ≤ 0.5 × cold with only English and bilingual outputs
 rebuilt; -j 2 ≤ 0.65 × -j 1; time per document flat within 15 % from N=5 to
 N=50 documents, peak memory per worker flat, and the main process's peak
-within 20 %. Each ratio's figure and reference run interleaved (A B A B A B)
+within 20 %. Issue "Performance at a publisher's scale" adds --books (a 10-chapter
+book of about 200 pages: -j 2 ≤ 0.60 × -j 1, seconds per page flat within 15 %,
+one paragraph changed ≤ 0.25 × cold), --dask (2 local Dask workers ≤ 1.3 × the
+local executor's 2 processes, N=20) and --scale N (the main process's peak at
+N documents ≤ 1.2 × N=5's, a touch-only build ≤ 2 × a no-op at N). Each ratio's figure and reference run interleaved (A B A B A B)
 and the spread of the three rounds' ratios is printed; a figure whose spread
 crosses its goal is flagged UNSTABLE (the machine was busy: run it again).
 """
@@ -315,19 +320,36 @@ def book_figures(root: Path, sizes: tuple[int, ...]) -> list[tuple]:
     return rows
 
 
+def dask_figure(root: Path, n: int = 20) -> tuple:
+    """Dask with 2 local workers (a LocalCluster) against the local executor's 2 processes, cold,
+    on a corpus of ``n`` documents in every format, interleaved."""
+    project = synthetic_corpus(root / "dask", n)
+    dask = ("--force", "--executor", "dask", "-j", "2")
+    return (f"Dask, 2 local workers / local -j 2, N={n}",
+            *interleaved(lambda: diglot(project, *dask), lambda: diglot(project, "--force", "-j", "2")), 1.3)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="corpus N=5 and N=20 instead of N=50")
     parser.add_argument("--scale", type=int, metavar="N",
-                        help="also the main process's memory and a touch-only build at N documents (web pages)")
+                        help="only the main process's memory and a touch-only build at N documents (web pages)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--books", action="store_true", help="only the figures of books laid out in parts")
+    parser.add_argument("--dask", action="store_true", help="only the Dask / local executor figure (N=20)")
     args = parser.parse_args()
     rows = []
-    if args.books:
+    if args.books or args.dask or args.scale:  # the figures asked for, alone
         with tempfile.TemporaryDirectory(prefix="diglot-bench-") as tmp:
-            rows = book_figures(Path(tmp), (1, 5) if args.quick else (1, 5, 25))
-        _print_rows(rows)
+            if args.books:
+                rows += book_figures(Path(tmp), (1, 5) if args.quick else (1, 5, 25))
+            if args.dask:
+                rows.append(dask_figure(Path(tmp)))
+            if args.scale:
+                rows += scale_figures(Path(tmp), args.scale)
+        results = _print_rows(rows)
+        if args.json:
+            args.json.write_text(json.dumps({"results": results}, indent=1))
         return 0
     with tempfile.TemporaryDirectory(prefix="diglot-bench-") as tmp:
         root = Path(tmp)
@@ -373,8 +395,6 @@ def main() -> int:
                  (f"peak worker memory N={big} / N=5", mem_big, mem5, mem_big / mem5, mem_big / mem5, 1.15),
                  (f"main process peak memory N={big} / N=5", main_big, main5, main_big / main5, main_big / main5,
                   1.2)]
-        if args.scale:
-            rows += scale_figures(root, args.scale)
     results = _print_rows(rows)
     print(f"outputs rebuilt after templates/web/site.css changed: {', '.join(css_rebuilt)}")
     print(f"outputs rebuilt after one English msgstr changed: {', '.join(rebuilt)}")
