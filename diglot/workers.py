@@ -114,6 +114,7 @@ def _time_limit(seconds: int, job: Job):
         return
 
     def expired(signum, frame):
+        _kill_children()  # pandoc, run by pypandoc: it would go on working for a render given up
         raise DiglotError(f"{job.rel}: rendering took longer than {seconds} s; the input is too large or too "
                           "deeply nested")
 
@@ -124,6 +125,20 @@ def _time_limit(seconds: int, job: Job):
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def _kill_children() -> None:
+    """Kill this process's child processes (Linux's /proc/self/task/*/children)."""
+    try:
+        pids = {int(pid) for task in os.scandir("/proc/self/task")
+                for pid in open(f"{task.path}/children", encoding="ascii").read().split()}
+    except OSError:
+        return
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def run_job(config: Config, options: BuildOptions, job: Job, parts: tuple[bytes, ...] = ()) -> list[JobResult]:

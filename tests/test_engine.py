@@ -208,3 +208,21 @@ def test_a_failed_build_keeps_what_it_wrote_and_the_next_redoes_only_the_rest(tm
     # The bilingual pages were made with the broken folder web/ (they read its stylesheet): made anew.
     assert {rel for rel in made if after[rel] != made[rel] and not rel.endswith(".html")} == set()
     assert pages <= set(after)
+
+
+def test_a_render_past_its_time_limit_stops_the_engine_it_started():
+    """The render's time limit gives the job up and kills what it was waiting for (pandoc, run by
+    pypandoc as a child process), which would otherwise go on working for nobody."""
+    from diglot.errors import DiglotError
+    from diglot.plan import Job
+    from diglot.workers import _time_limit
+
+    job = Job("doc", "en", "epub", "en/doc.epub", ("en",))
+    child = None
+    started = time.monotonic()
+    with pytest.raises(DiglotError, match="en/doc.epub: rendering took longer than 1 s"):
+        with _time_limit(1, job):
+            child = subprocess.Popen(["sleep", "60"])
+            child.wait()
+    assert time.monotonic() - started < 30  # a hang guard: the limit is 1 s
+    assert child.wait(timeout=10) == -signal.SIGKILL
