@@ -122,12 +122,17 @@ def _covered(lang: str) -> frozenset[int]:
                              _emoji_coverage())
 
 
+@lru_cache(maxsize=None)
+def _stack_covered(lang: str, also: tuple[str, ...]) -> frozenset[int]:
+    return _covered(lang).union(*(_covered(other) for other in also if other != lang)) if also else _covered(lang)
+
+
 def missing_characters(text: str, lang: str, also=()) -> list[str]:
     """Characters of ``text`` that no face can draw: not ``lang``'s stack (its own faces, those of
     ``also``, the other languages its font stack lists, css_stack, and the emoji face), nor the
     installed face fontconfig falls back to for them, as Pango and reading systems do (a Korean
     name in an English text is set in a CJK face with Hangul, not refused)."""
-    covered = _covered(lang).union(*(_covered(other) for other in also if other != lang)) if also else _covered(lang)
+    covered = _stack_covered(lang, tuple(also))
     missing = sorted({c for c in text if ord(c) not in covered and not _invisible(c)})
     fallbacks: list[frozenset[int]] = []
     left = []
@@ -195,7 +200,7 @@ def forget_installed() -> None:
     and a process that builds again and again (the preview server) must find a font installed
     after an error told the user to install it, as a new build would."""
     for cached in (_installed_families, _families_for, _fontconfig_choice, faces, _font_file, coverage, _covered,
-                   _fallback_family, vertical_metrics):
+                   _stack_covered, _fallback_family, vertical_metrics):
         cached.cache_clear()
 
 
