@@ -9,6 +9,7 @@ and the Debian package that provides it; never a PDF full of tofu boxes.
 from __future__ import annotations
 
 import ctypes.util
+from bisect import bisect_right
 import shutil
 import subprocess
 import unicodedata
@@ -129,30 +130,37 @@ def _stack_covered(lang: str, also: tuple[str, ...]) -> frozenset[int]:
 
 def missing_characters(text: str, lang: str, also=()) -> list[str]:
     """Characters of ``text`` that no face can draw: not ``lang``'s stack (its own faces, those of
-    ``also``, the other languages its font stack lists, css_stack, and the emoji face), nor the
-    installed face fontconfig falls back to for them, as Pango and reading systems do (a Korean
-    name in an English text is set in a CJK face with Hangul, not refused)."""
+    ``also``, the other languages its font stack lists, css_stack, and the emoji face), nor any
+    other installed face, which fontconfig falls back to for them as Pango and reading systems
+    do (a Korean name in an English text is set in a CJK face with Hangul, not refused)."""
     covered = _stack_covered(lang, tuple(also))
     missing = sorted({c for c in text if ord(c) not in covered and not _invisible(c)})
-    fallbacks: list[frozenset[int]] = []
-    left = []
-    for char in missing:
-        if any(ord(char) in points for points in fallbacks):
-            continue
-        family = _fallback_family(ord(char))
-        if family and ord(char) in coverage(family):
-            fallbacks.append(coverage(family))
-        else:
-            left.append(char)
-    return left
+    if not missing:
+        return []
+    starts, ends = _any_face()
+    return [c for c in missing if not _within(ord(c), starts, ends)]
+
+
+def _within(code: int, starts: list[int], ends: list[int]) -> bool:
+    at = bisect_right(starts, code) - 1
+    return at >= 0 and code <= ends[at]
 
 
 @lru_cache(maxsize=None)
-def _fallback_family(code: int) -> str:
-    """The installed family fontconfig picks for one character (``fc-match serif:charset=…``)."""
-    out = subprocess.run(["fc-match", "-f", "%{family[0]}", f"serif:charset={code:x}"], capture_output=True, text=True)
-    family = out.stdout.strip()
-    return family if family in _installed_families() else ""
+def _any_face() -> tuple[list[int], list[int]]:
+    """What some installed face has, as merged code point ranges (starts, ends): every face's
+    charset in one ``fc-list`` (26 ms for 336 faces), for fontconfig's fallback."""
+    out = subprocess.run(["fc-list", "--format", "%{charset}\n"], capture_output=True, text=True).stdout
+    ranges = sorted((int(first, 16), int(last or first, 16)) for part in out.split()
+                    for first, _, last in [part.partition("-")])
+    starts, ends = [], []
+    for first, last in ranges:
+        if ends and first <= ends[-1] + 1:
+            ends[-1] = max(ends[-1], last)
+        else:
+            starts.append(first)
+            ends.append(last)
+    return starts, ends
 
 
 def _invisible(char: str) -> bool:
@@ -200,7 +208,7 @@ def forget_installed() -> None:
     and a process that builds again and again (the preview server) must find a font installed
     after an error told the user to install it, as a new build would."""
     for cached in (_installed_families, _families_for, _fontconfig_choice, faces, _font_file, coverage, _covered,
-                   _stack_covered, _fallback_family, vertical_metrics):
+                   _stack_covered, _any_face, vertical_metrics):
         cached.cache_clear()
 
 
