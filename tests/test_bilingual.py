@@ -345,9 +345,9 @@ def _renumber(node: Node, ids: dict[str, str]) -> Node:
 
 @pytest.mark.parametrize("paper", ["A4", "A5", "letter"])
 def test_pdf_alignment_holds_over_many_page_breaks(project, tmp_path, paper):
-    """Four times the text on three papers: every pair still starts on one page."""
+    """Twice the text on three papers (16, 32 and 17 pages): every pair still starts on one page."""
     config = replace(load_config(project), paper=paper)
-    zh, en = (repeated(_load_edition(config, SLUG, lang), 4) for lang in ("zh-Hans", "en"))
+    zh, en = (repeated(_load_edition(config, SLUG, lang), 2) for lang in ("zh-Hans", "en"))
     path = tmp_path / "output" / output_name(SLUG, ("zh-Hans", "en"), "pdf")
     path.parent.mkdir(parents=True)
     path.write_bytes(render_bilingual("pdf", zh, en, config, BuildOptions(), Output(path, "zh-Hans", "pdf")))
