@@ -56,6 +56,19 @@ def _fetcher_class():
     return ConfinedFetcher
 
 
+def _document(html: str, stylesheets: list[Path], base_dir: Path, roots: list[Path], css_strings=()):
+    """WeasyPrint's document and style sheets for ``html``, every fetch through one confined
+    fetcher (returned too: it lists what it refused)."""
+    from weasyprint import CSS, HTML
+
+    fetcher = _fetcher_class()(roots)
+    document = HTML(string=html, base_url=str(base_dir) + "/", url_fetcher=fetcher)
+    css = [CSS(string=path.read_text(encoding="utf-8"), base_url=str(path.parent) + "/", url_fetcher=fetcher)
+           for path in stylesheets]
+    css += [CSS(string=text, base_url=str(base_dir) + "/", url_fetcher=fetcher) for text in css_strings]
+    return document, css, fetcher
+
+
 def write_pdf(html: str, stylesheets: list[Path], base_dir: Path, roots: list[Path], *,
               variant: str | None = "pdf/ua-1", css_strings: tuple[str, ...] = (),
               **options) -> tuple[bytes, list[str]]:
@@ -64,13 +77,7 @@ def write_pdf(html: str, stylesheets: list[Path], base_dir: Path, roots: list[Pa
     ``css_strings`` are generated style sheets (page geometry), applied after ``stylesheets``.
     The embedded fonts are then cut to the glyphs the pages show (diglot.pdffonts).
     """
-    from weasyprint import CSS, HTML
-
-    fetcher = _fetcher_class()(roots)
-    document = HTML(string=html, base_url=str(base_dir) + "/", url_fetcher=fetcher)
-    css = [CSS(string=path.read_text(encoding="utf-8"), base_url=str(path.parent) + "/", url_fetcher=fetcher)
-           for path in stylesheets]
-    css += [CSS(string=text, base_url=str(base_dir) + "/", url_fetcher=fetcher) for text in css_strings]
+    document, css, fetcher = _document(html, stylesheets, base_dir, roots, css_strings)
     with book_layout():
         pdf = document.write_pdf(stylesheets=css, pdf_variant=variant, **options)
     return shrink_fonts(pdf), fetcher.refused
@@ -93,13 +100,8 @@ def write_pdf_part(html: str, stylesheets: list[Path], base_dir: Path, roots: li
     import json
 
     import pydyf
-    from weasyprint import CSS, HTML
 
-    fetcher = _fetcher_class()(roots)
-    document = HTML(string=html, base_url=str(base_dir) + "/", url_fetcher=fetcher)
-    css = [CSS(string=path.read_text(encoding="utf-8"), base_url=str(path.parent) + "/", url_fetcher=fetcher)
-           for path in stylesheets]
-    css += [CSS(string=text, base_url=str(base_dir) + "/", url_fetcher=fetcher) for text in css_strings]
+    document, css, fetcher = _document(html, stylesheets, base_dir, roots, css_strings)
     with book_layout():
         rendered = document.render(stylesheets=css, pdf_variant=variant)
         if pages is not None and len(rendered.pages) != pages:
@@ -151,16 +153,12 @@ def write_folios(pages: list[list[str]], stylesheets: list[Path], base_dir: Path
     """The folios of a joined book: one page per page of the book, each showing only the page-counter
     margin boxes ``pages`` names for it (the ones write_pdf_part took away), with the book's own
     page rules, so that they are set where, and as, a whole render sets them."""
-    from weasyprint import CSS, HTML
     from weasyprint.formatting_structure import boxes
 
-    fetcher = _fetcher_class()(roots)
     blank = '<div style="break-after: page"></div>'
     html = f'<!DOCTYPE html><html lang="{lang}"><body>{blank * (len(pages) - 1)}<div></div></body></html>'
-    css = [CSS(string=path.read_text(encoding="utf-8"), base_url=str(path.parent) + "/", url_fetcher=fetcher)
-           for path in stylesheets]
-    css += [CSS(string=text, base_url=str(base_dir) + "/", url_fetcher=fetcher) for text in css_strings]
-    rendered = HTML(string=html, base_url=str(base_dir) + "/", url_fetcher=fetcher).render(stylesheets=css)
+    document, css, _fetcher = _document(html, stylesheets, base_dir, roots, css_strings)
+    rendered = document.render(stylesheets=css)
     for page, wanted in zip(rendered.pages, pages):
         box = page._page_box
         box.children = [child for child in box.children if not isinstance(child, boxes.MarginBox)
