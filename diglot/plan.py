@@ -280,11 +280,11 @@ class Summary:
         texts = [summary.slug, summary.lang, summary.files, *summary.warnings, *summary.messages.values(),
                  *summary.skipped, *summary.skipped.values(), *(part for pair in summary.media for part in pair),
                  *summary.files_of, *(d for ds in summary.part_messages.values() for d in ds)]
-        if not isinstance(summary.characters, int) or not all(
-                isinstance(ds, list) and len(ds) == len(summary.files_of) for ds in summary.part_messages.values()):
-            raise TypeError("a summary of another shape")
-        if not all(isinstance(text, str) for text in texts) or not all(
-                isinstance(n, int) for n in summary.fallbacks.values()) or any(len(p) != 2 for p in summary.media):
+        if (not all(isinstance(text, str) for text in texts)
+                or not all(isinstance(n, int) for n in summary.fallbacks.values())
+                or any(len(p) != 2 for p in summary.media) or not isinstance(summary.characters, int)
+                or not all(isinstance(ds, list) and len(ds) == len(summary.files_of)
+                           for ds in summary.part_messages.values())):
             raise TypeError("a summary of another shape")
         return summary
 
