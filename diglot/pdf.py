@@ -158,12 +158,13 @@ def write_folios(pages: list[list[str]], stylesheets: list[Path], base_dir: Path
     blank = '<div style="break-after: page"></div>'
     html = f'<!DOCTYPE html><html lang="{lang}"><body>{blank * (len(pages) - 1)}<div></div></body></html>'
     document, css, _fetcher = _document(html, stylesheets, base_dir, roots, css_strings)
-    rendered = document.render(stylesheets=css)
-    for page, wanted in zip(rendered.pages, pages):
-        box = page._page_box
-        box.children = [child for child in box.children if not isinstance(child, boxes.MarginBox)
-                        or (child.at_keyword in wanted and _counts_pages(child))]
-    return rendered.write_pdf()  # its fonts are merged with the parts' (pdffonts.merge_fonts)
+    with book_layout():  # (as the folios of a whole render are set; and its fonts subset as the parts')
+        rendered = document.render(stylesheets=css)
+        for page, wanted in zip(rendered.pages, pages):
+            box = page._page_box
+            box.children = [child for child in box.children if not isinstance(child, boxes.MarginBox)
+                            or (child.at_keyword in wanted and _counts_pages(child))]
+        return rendered.write_pdf()  # its fonts are merged with the parts' (pdffonts.merge_fonts)
 
 
 def weasyprint_version() -> str:
@@ -225,11 +226,27 @@ def warm_up(langs=None) -> None:
 #    or a paragraph that falls back to the source language, would be read out in the document's
 #    language. Each element whose box's language differs from its parent element's gets /Lang.
 #
+# 5. One text box per leader. WeasyPrint 70 (layout/leader.py, handle_leader) fills a leader
+#    with one copy of its text box per repetition, set from the line's right edge (so that the
+#    dots of every entry line up), and each copy is drawn as a text object of its own: a
+#    contents page of 200 entries was 20,000 of them, most of the time of its render and of
+#    the book's PDF size. The copies, side by side, are made one box of the text repeated, at
+#    the leftmost copy's place: the same glyphs at the same positions, one text object.
+#
+# 6. Compact font subsets. WeasyPrint 70 (pdf/fonts.py, Font._harfbuzz_subset) subsets each
+#    font with HarfBuzz keeping glyph ids, so that the glyph ids it writes in the pages stay
+#    valid: a Noto CJK subset of 600 glyphs keeps 63,000 empty slots, which diglot.pdffonts then
+#    had fontTools cut away, and a book joined from parts had to load each part's. In a CID-keyed
+#    CFF font whose glyph ids are its CIDs (Noto CJK, Source Han) HarfBuzz is asked for the glyphs
+#    alone: they keep their CIDs, which is what a PDF reader looks a code up by once the font is
+#    embedded bare (diglot.pdffonts). Any other font, or a subset whose glyphs would not be found
+#    by their codes, is subset as WeasyPrint does it.
+#
 # All replace module attributes for the duration of one render only, and check the
 # WeasyPrint version they were written against: layout internals are not a public API.
 
 #: The WeasyPrint release whose justify_line / add_word_spacing / Layout.set_text / _linebox_layout /
-#: split_inline_box / tags._build_box_tree were read.
+#: split_inline_box / tags._build_box_tree / leader.handle_leader / fonts.Font._harfbuzz_subset were read.
 PATCHED_WEASYPRINT = "70.0"
 _FOOTNOTE_REPORT = "report = not context.in_column and can_break_now and not could_break_before"
 
@@ -255,24 +272,84 @@ def check_weasyprint_version(version: str | None = None) -> None:
 def book_layout() -> Iterator[None]:
     """Within the block, WeasyPrint sets lines as Diglot's books want them (see above)."""
     from weasyprint.layout import block, inline
-    from weasyprint.pdf import tags
+    from weasyprint.pdf import fonts, tags
     from weasyprint.text import line_break
 
     check_weasyprint_version()
     linebox_layout = _linebox_layout_keeping_footnotes()
     with _patch_lock:  # the corrections are process-wide: one render at a time
         saved = (inline.justify_line, line_break.Layout.set_text, block._linebox_layout, inline.split_inline_box,
-                 tags._build_box_tree)
+                 tags._build_box_tree, inline.handle_leader, fonts.Font._harfbuzz_subset)
         inline.justify_line = _justify_line(saved[0])
         line_break.Layout.set_text = _set_text(saved[1])
         block._linebox_layout = linebox_layout
         inline.split_inline_box = _split_line(saved[3])
         tags._build_box_tree = _tag_languages(saved[4])
+        inline.handle_leader = _one_leader_box(saved[5])
+        fonts.Font._harfbuzz_subset = _compact_cid_subset(saved[6])
         try:
             yield
         finally:
             (inline.justify_line, line_break.Layout.set_text, block._linebox_layout, inline.split_inline_box,
-             tags._build_box_tree) = saved
+             tags._build_box_tree, inline.handle_leader, fonts.Font._harfbuzz_subset) = saved
+
+
+def _compact_cid_subset(original: Callable) -> Callable:
+    """Font._harfbuzz_subset, a CID-keyed CFF font's subset holding its glyphs alone (see 6. above)."""
+    from weasyprint.text.ffi import ffi, harfbuzz, harfbuzz_subset
+    from weasyprint.text.fonts import get_hb_object_data
+
+    from .pdffonts import ids_are_cids, is_cid_subset
+
+    drop = tuple(harfbuzz.hb_tag_from_string(name, -1) for name in (
+        b"BASE", b"DSIG", b"EBDT", b"EBLC", b"EBSC", b"GPOS", b"GSUB", b"JSTF", b"LTSH", b"PCLT", b"SVG "))
+
+    def subset(self, to_unicode, hinting) -> None:
+        if self.missing or "CFF " not in self.tables or not ids_are_cids(self.file_content, self.index):
+            return original(self, to_unicode, hinting)  # (missing: WeasyPrint's own codes, past the font's)
+        glyphs = sorted(set(to_unicode) | {0})
+        plan = ffi.gc(harfbuzz_subset.hb_subset_input_create_or_fail(), harfbuzz_subset.hb_subset_input_destroy)
+        harfbuzz.hb_set_add_sorted_array(harfbuzz_subset.hb_subset_input_glyph_set(plan),
+                                         ffi.new(f"hb_codepoint_t[{len(glyphs)}]", glyphs), len(glyphs))
+        flags = harfbuzz_subset.HB_SUBSET_FLAGS_PASSTHROUGH_UNRECOGNIZED | harfbuzz_subset.HB_SUBSET_FLAGS_DESUBROUTINIZE
+        if not hinting:
+            flags |= harfbuzz_subset.HB_SUBSET_FLAGS_NO_HINTING
+        harfbuzz_subset.hb_subset_input_set_flags(plan, flags)
+        harfbuzz.hb_set_add_sorted_array(
+            harfbuzz_subset.hb_subset_input_set(plan, harfbuzz_subset.HB_SUBSET_SETS_DROP_TABLE_TAG),
+            ffi.new(f"hb_codepoint_t[{len(drop)}]", drop), len(drop))
+        face = harfbuzz_subset.hb_subset_or_fail(self.hb_face, plan)
+        content = get_hb_object_data(face) if face != ffi.NULL else None
+        if face != ffi.NULL:
+            harfbuzz.hb_face_destroy(face)
+        if not content or not is_cid_subset(content, glyphs):
+            return original(self, to_unicode, hinting)
+        self.file_content = content
+        return None
+
+    return subset
+
+
+def _one_leader_box(original: Callable) -> Callable:
+    """handle_leader, its copies of the leader's text box made one box (see 5. above)."""
+    from weasyprint.layout.inline import split_text_box
+    from weasyprint.layout.leader import leader_index
+
+    def handle_leader(context, line, containing_block) -> None:
+        original(context, line, containing_block)
+        _index, leader = leader_index(line)
+        copies = leader.children if leader is not None else ()
+        if len(copies) < 2 or any(copy.text != copies[0].text for copy in copies):
+            return
+        leftmost = min(copies, key=lambda copy: copy.position_x)
+        joined, _skip, _break = split_text_box(context, leftmost.copy_with_text(leftmost.text * len(copies)),
+                                               float("inf"), 0, is_line_start=False)
+        if joined is None:
+            return
+        joined.position_x, joined.position_y = leftmost.position_x, leftmost.position_y
+        leader.children = (joined,)
+
+    return handle_leader
 
 
 @lru_cache(maxsize=None)

@@ -2,18 +2,23 @@
 
 WeasyPrint 70 subsets fonts keeping their glyph ids (HarfBuzz retain-gids), so a Noto CJK
 subset of 600 glyphs still carries 63,000 glyph slots, each with metrics (hmtx, vmtx) and an
-empty charstring: most of a Chinese PDF's bytes. Here (fontTools, pikepdf) every CID font is
-rewritten so that its program holds only the glyphs shown, and the codes in the content streams
-stay as they are: a CFF font becomes a bare CID-keyed CFF (FontFile3 /CIDFontType0C) whose
-charset gives each kept glyph its old id as its CID; a TrueType font gets compact glyph ids and a
-CIDToGIDMap from the old ids. Pages, text, ToUnicode maps, structure tree and metadata are
-untouched; the widths (W) keep their values, written with a default width (DW).
+empty charstring: most of a Chinese PDF's bytes. Diglot's renders have HarfBuzz cut a CID-keyed
+CFF font to its glyphs alone instead (diglot.pdf, book_layout: compact_cid_subset), in an
+OpenType wrapper that readers would read by glyph index. Here (fontTools, pikepdf) every CID font
+is rewritten so that its program holds only the glyphs shown, and the codes in the content
+streams stay as they are: a CID-keyed CFF font becomes a bare CID-keyed CFF (FontFile3
+/CIDFontType0C) whose charset gives each kept glyph, by name (cidNNNNN), the CID its code is;
+other CFF fonts are subset by fontTools to the same form; a TrueType font gets compact glyph ids
+and a CIDToGIDMap from the old ids. Which glyphs a font shows is what its widths (W) list:
+WeasyPrint measures every glyph it draws. Pages, text, ToUnicode maps, structure tree and
+metadata are untouched; the widths keep their values, written with a default width (DW).
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import zlib
 from collections import Counter
 
 log = logging.getLogger("diglot.pdffonts")
@@ -26,9 +31,12 @@ def shrink_fonts(data: bytes) -> bytes:
     import pikepdf
 
     with pikepdf.open(io.BytesIO(data)) as pdf:
-        shrunk = 0
-        for objgen, codes in used_codes(pdf).items():
-            shrunk += _shrink_font(pdf, pdf.get_object(objgen), codes)
+        shrunk = bare = 0
+        for objgen, codes in fonts_in_use(pdf).items():
+            font = pdf.get_object(objgen)
+            wrapped = _opentype_cff(font)
+            done = _shrink_font(pdf, font, codes)
+            shrunk, bare = shrunk + done, bare + (done and wrapped)
         if not shrunk:
             return data
         out = io.BytesIO()
@@ -36,8 +44,37 @@ def shrink_fonts(data: bytes) -> bytes:
         # the XMP packet is kept byte for byte (pikepdf would otherwise rewrite it).
         pdf.save(out, deterministic_id=True, compress_streams=True, fix_metadata_version=False,
                  object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    # Latin-only PDFs have little to gain and the rewrite has a small overhead: keep the smaller.
-    return out.getvalue() if out.tell() < len(data) else data
+    # Latin-only PDFs have little to gain and the rewrite has a small overhead: keep the smaller,
+    # unless a CFF font was made bare: HarfBuzz's compact subset of one is read by its CIDs only so.
+    return out.getvalue() if bare or out.tell() < len(data) else data
+
+
+def _opentype_cff(font) -> bool:
+    descriptor = font.DescendantFonts[0].get("/FontDescriptor") if "/DescendantFonts" in font else None
+    return descriptor is not None and "/FontFile3" in descriptor and descriptor.FontFile3.get("/Subtype") == "/OpenType"
+
+
+def fonts_in_use(pdf) -> dict[tuple[int, int], set[int]]:
+    """Each CID font (Identity-H) a page or form of ``pdf`` uses → the codes its widths (W) list:
+    every glyph WeasyPrint drew with it (as used_codes finds them, without reading the pages)."""
+    found: dict[tuple[int, int], set[int]] = {}
+    seen: set = set()
+
+    def visit(resources) -> None:
+        if resources is None or resources.objgen != (0, 0) and resources.objgen in seen:
+            return
+        seen.add(resources.objgen)
+        for font in resources.get("/Font", {}).values():
+            if font.objgen not in found and _is_identity_cid(font):
+                found[font.objgen] = _width_cids(font.DescendantFonts[0])
+        for form in resources.get("/XObject", {}).values():
+            if form.get("/Subtype") == "/Form" and form.objgen not in seen:
+                seen.add(form.objgen)
+                visit(form.get("/Resources"))
+
+    for page in pdf.pages:
+        visit(page.obj.get("/Resources"))
+    return found
 
 
 def used_codes(pdf) -> dict[tuple[int, int], set[int]]:
@@ -143,8 +180,18 @@ def _subset(data: bytes, keep: list[int]):
     return font
 
 
-def _cff_program(data: bytes, keep: list[int]) -> bytes | None:
+def _cff_program(data, keep: list[int]) -> bytes | None:
     """A bare CID-keyed CFF of the kept glyphs; glyph ``keep[i]`` keeps its id as its CID."""
+    from fontTools.ttLib import TTFont, TTLibError
+
+    try:
+        loaded = data if isinstance(data, TTFont) else TTFont(io.BytesIO(data), lazy=True, recalcBBoxes=False)
+        if "CFF " in loaded and _cid_keyed(loaded):
+            # (A compact subset, glyphs not at their ids, is embedded bare even if one is missing.)
+            return _cid_cff([loaded], [set(keep)]) or (loaded.reader["CFF "] if not _keeps_ids(loaded) else None)
+    except (TTLibError, AssertionError, KeyError, ValueError, IndexError) as exc:
+        log.debug("font left as it was: %s", exc)
+        return None
     font = _subset(data, keep)
     if font is None or "CFF " not in font:
         return None
@@ -160,6 +207,99 @@ def _cff_program(data: bytes, keep: list[int]) -> bytes | None:
     font.setGlyphOrder(names)
     out = io.BytesIO()
     cff.compile(out, font)
+    return out.getvalue()
+
+
+def ids_are_cids(data: bytes, index: int) -> bool:
+    """Whether the font ``index`` of ``data`` (a font file) is a CID-keyed CFF font whose every glyph
+    id is its CID (Noto CJK, Source Han): its glyphs can then be cut out with their CIDs as names,
+    and a page's code (a glyph id) still finds its glyph (diglot.pdf, _compact_cid_subset)."""
+    key = (len(data), index, zlib.crc32(data[:1 << 20]))
+    if key not in _IDS_ARE_CIDS:
+        from fontTools.ttLib import TTFont, TTLibError
+
+        try:
+            font = TTFont(io.BytesIO(data), fontNumber=index, lazy=True)
+            order = font.getGlyphOrder() if "CFF " in font and hasattr(font["CFF "].cff.topDictIndex[0], "ROS") else []
+            _IDS_ARE_CIDS[key] = bool(order) and _keeps_ids(font)
+        except (TTLibError, AssertionError, KeyError, ValueError, IndexError):
+            _IDS_ARE_CIDS[key] = False
+    return _IDS_ARE_CIDS[key]
+
+
+_IDS_ARE_CIDS: dict[tuple, bool] = {}
+
+
+def is_cid_subset(data: bytes, glyphs: list[int]) -> bool:
+    """Whether ``data``, HarfBuzz's subset of such a font to the glyph ids ``glyphs``, is a
+    CID-keyed CFF holding each of them under its CID, every charstring standing alone."""
+    from fontTools.ttLib import TTFont, TTLibError
+
+    try:
+        program = TTFont(io.BytesIO(data), lazy=True)
+        return "CFF " in program and _cid_keyed(program) and {_name(gid) for gid in glyphs} <= set(program.getGlyphOrder())
+    except (TTLibError, AssertionError, KeyError, ValueError, IndexError):
+        return False
+
+
+def _cid_keyed(program) -> bool:
+    """A CID-keyed CFF whose charstrings stand alone (HarfBuzz desubroutinized them for WeasyPrint)."""
+    cff = program["CFF "].cff
+    top = cff.topDictIndex[0]
+    if not hasattr(top, "ROS") or not hasattr(top, "FDArray") or len(cff.GlobalSubrs):
+        return False
+    return not any(len(getattr(fd.Private, "Subrs", ())) for fd in top.FDArray)
+
+
+def _keeps_ids(program) -> bool:
+    """Whether each glyph of ``program`` (CID-keyed) sits at the glyph id its CID is."""
+    return all(name == _name(gid) for gid, name in enumerate(program.getGlyphOrder()))
+
+
+def _cid_cff(programs, wanted: list[set[int]]) -> bytes | None:
+    """One bare CID-keyed CFF with the glyphs of CIDs ``wanted[i]`` from ``programs[i]`` (each a
+    CID-keyed CFF, a glyph named by its CID: cidNNNNN), the first program's top dict its own (its
+    FontBBox too: the font's, which holds any of its glyphs; fontTools would draw every glyph to
+    measure it again); None when a wanted glyph is in none of them."""
+    from fontTools.cffLib import FDSelect
+
+    glyphs: dict[str, tuple] = {}
+    for program, cids in zip(programs, wanted):
+        if not _cid_keyed(program):
+            return None
+        top = program["CFF "].cff.topDictIndex[0]
+        charstrings = top.CharStrings
+        for cid in sorted(cids | {0}):
+            name = _name(cid)
+            if name not in glyphs and name in charstrings:
+                charstring, selector = charstrings.getItemAndSelector(name)
+                glyphs[name] = (charstring, top.FDArray[selector or 0])
+    if any(_name(cid) not in glyphs for cids in wanted for cid in cids):
+        return None
+    base = programs[0]
+    cff = base["CFF "].cff
+    top = cff.topDictIndex[0]
+    order = sorted(glyphs, key=lambda name: int(name[3:]) if name != ".notdef" else -1)
+    fds: list = []
+    index: dict[str, int] = {}
+    select = FDSelect(None, None, 3)
+    for name in order:
+        fd = glyphs[name][1]
+        if fd.FontName not in index:  # one font dict (hints) per name, as the font has it
+            index[fd.FontName] = len(fds)
+            fds.append(fd)
+        select.append(index[fd.FontName])
+    top.FDArray.items = fds
+    top.FDSelect = select
+    charstrings = top.CharStrings
+    charstrings.charStringsAreIndexed = 0
+    charstrings.charStrings = {name: glyphs[name][0] for name in order}
+    charstrings.fdArray, charstrings.fdSelect = top.FDArray, select
+    top.charset = order
+    top.CIDCount = max(int(getattr(top, "CIDCount", 0)), int(order[-1][3:]) + 1 if len(order) > 1 else 1)
+    base.setGlyphOrder(order)
+    out = io.BytesIO()
+    cff.compile(out, base)
     return out.getvalue()
 
 
@@ -231,37 +371,63 @@ def _compact_widths(cid_font) -> None:
 
 def merge_fonts(pdf) -> int:
     """``pdf`` (pikepdf, joined from the parts of a book: diglot.pdfjoin) with one font per face:
-    the parts' subsets of a face (WeasyPrint's, glyph ids kept, so a glyph is the same glyph in
-    each) made one, with every glyph, width and ToUnicode entry any of them has, and every page
-    pointed at it; then each font cut to the glyphs shown, as shrink_fonts does. Returns how many
-    fonts were merged into others."""
-    codes = used_codes(pdf)
+    the parts' subsets of a face (a glyph is the same CID in each) made one, with every glyph,
+    width and ToUnicode entry any of them has, and every page pointed at it; a font not merged is
+    cut to its glyphs as shrink_fonts does. Returns how many fonts were merged into others."""
+    codes = fonts_in_use(pdf)
     faces: dict[tuple, list] = {}
     for objgen in codes:
         font = pdf.get_object(objgen)
-        if _is_identity_cid(font):
-            faces.setdefault(_face(font), []).append(font)
+        faces.setdefault(_face(font), []).append(font)
     replaced, merged = {}, 0
-    for fonts in faces.values():
-        program = _merged_program(fonts, codes) if len(fonts) > 1 else None
-        if program is not None:
-            fonts = program[0]
-            first, program = fonts[0], program[1]
-            wanted = set(codes[first.objgen])
+    for face in faces.values():
+        fonts = _merged_face(pdf, face, codes) if len(face) > 1 else None
+        if fonts is not None:
             for other in fonts[1:]:
-                replaced[other.objgen] = first
-                wanted |= codes[other.objgen]
-            _merge_widths(first, fonts[1:])
-            _merge_to_unicode(pdf, first, fonts[1:])
+                replaced[other.objgen] = fonts[0]
             merged += len(fonts) - 1
-            if not _shrink_font(pdf, first, wanted, program):  # kept whole: the merged font, uncut
-                _store_program(pdf, first, program)
         else:
-            for font in fonts:
+            for font in face:
                 _shrink_font(pdf, font, set(codes[font.objgen]))
     if replaced:
         _repoint(pdf, replaced)
     return merged
+
+
+def _merged_face(pdf, fonts, codes) -> list | None:
+    """One face's ``fonts`` made one (the first of the list returned, the others to be replaced by
+    it), or None when they cannot be merged: not subsets of one face whose glyphs are its CIDs."""
+    programs = [_program(font) for font in fonts]
+    if any(program is None for program in programs):
+        return None
+    try:
+        if all("CFF " in program and _cid_keyed(program) for program in programs):
+            program = _cid_cff(programs, [codes[font.objgen] for font in fonts])
+            if program is None:
+                return None
+            first = fonts[0]
+            _merge_widths(first, fonts[1:])
+            _merge_to_unicode(pdf, first, fonts[1:])
+            cid_font = first.DescendantFonts[0]
+            cid_font.FontDescriptor.FontFile3 = _stream(pdf, program, Subtype="/CIDFontType0C")
+            if "/CIDToGIDMap" in cid_font:
+                del cid_font["/CIDToGIDMap"]
+            _compact_widths(cid_font)
+            return fonts
+        kept = _merged_program(fonts, programs, codes)  # subsets keeping glyph ids (TrueType)
+    except (KeyError, IndexError, AttributeError, AssertionError, ValueError) as exc:
+        log.debug("fonts left apart: %s", exc)
+        return None
+    if kept is None:
+        return None
+    fonts, program = kept
+    first = fonts[0]
+    wanted = set().union(*(codes[font.objgen] for font in fonts))
+    _merge_widths(first, fonts[1:])
+    _merge_to_unicode(pdf, first, fonts[1:])
+    if not _shrink_font(pdf, first, wanted, program):  # kept whole: the merged font, uncut
+        _store_program(pdf, first, program)
+    return fonts
 
 
 def _face(font) -> tuple:
@@ -282,17 +448,15 @@ def _program(font):
     if stream is None:
         return None
     try:
-        return TTFont(io.BytesIO(stream.read_bytes()))
+        return TTFont(io.BytesIO(stream.read_bytes()), recalcBBoxes=False)
     except (TTLibError, AssertionError, ValueError):
         return None
 
 
-def _merged_program(fonts, codes):
-    """``fonts`` in the order merged (the base first) and one program with the glyphs each of them
-    shows, or None when they cannot be merged (not the same face's subsets with glyph ids kept)."""
-    programs = [_program(font) for font in fonts]
-    if any(program is None for program in programs):
-        return None
+def _merged_program(fonts, programs, codes):
+    """``fonts`` in the order merged (the base first) and one program (of ``programs``, theirs) with
+    the glyphs each of them shows, or None when they cannot be merged (not the same face's subsets
+    with glyph ids kept)."""
     # A subset keeping glyph ids ends at its last glyph: the longest is the base, the others' glyph
     # orders are the start of its.
     ranked = sorted(zip(programs, fonts), key=lambda pair: -len(pair[0].getGlyphOrder()))
@@ -429,4 +593,4 @@ def _repoint(pdf, replaced: dict) -> None:
         visit(page.obj.get("/Resources"))
 
 
-__all__ = ["merge_fonts", "shrink_fonts", "used_codes"]
+__all__ = ["fonts_in_use", "is_cid_subset", "merge_fonts", "shrink_fonts", "used_codes"]

@@ -91,6 +91,19 @@ def test_same_pages_with_the_same_text(books):
     assert page_texts(split) == page_texts(whole)  # folios and running heads included
 
 
+def test_same_pages_pixel_for_pixel(books, tmp_path):
+    """Every page of the joined book is the image of the whole render's (pdftoppm, 50 dpi, no
+    anti-aliasing): each glyph the parts' merged fonts draw is the glyph the whole render draws."""
+    images = {}
+    for name, pdf in zip(("split", "whole"), books):
+        subprocess.run(["pdftoppm", "-r", "50", "-gray", "-aa", "no", "-aaVector", "no", str(pdf),
+                        str(tmp_path / name)], check=True)
+        images[name] = sorted(tmp_path.glob(f"{name}-*.pgm"))
+    assert len(images["split"]) == len(images["whole"]) > 2 * CHAPTERS
+    different = [a.name for a, b in zip(images["split"], images["whole"]) if a.read_bytes() != b.read_bytes()]
+    assert not different, f"pages that differ: {different}"
+
+
 def test_same_fonts(books):
     def fonts(pdf: Path) -> list[str]:
         lines = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout

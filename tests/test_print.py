@@ -631,8 +631,9 @@ def test_pdf_a_3b_is_selectable_and_pdf_ua_1_is_the_default(project_copy):
 
 @pytest.fixture(scope="module")
 def unshrunk_and_shrunk(tmp_path_factory) -> tuple[Path, Path]:
-    """The zh-Hant–en bilingual PDF (CFF CJK faces, TrueType Latin ones) as WeasyPrint wrote it,
-    and as Diglot publishes it, its fonts cut down."""
+    """The zh-Hant–en bilingual PDF (CFF CJK faces, TrueType Latin ones) as WeasyPrint writes it
+    (its subsets keeping glyph ids), and as Diglot publishes it: its CJK faces subset by HarfBuzz
+    to their glyphs alone (diglot.pdf, _compact_cid_subset), every font cut down (pdffonts)."""
     from conftest import copy_project
 
     import diglot.pdf
@@ -645,15 +646,17 @@ def unshrunk_and_shrunk(tmp_path_factory) -> tuple[Path, Path]:
     root = copy_project(tmp_path_factory.mktemp("fonts") / "project")
     config = load_config(root)
     zh, en = _load_edition(config, SLUG, "zh-Hant"), _load_edition(config, SLUG, "en")
-    keep = diglot.pdf.shrink_fonts
+    keep = diglot.pdf.shrink_fonts, diglot.pdf._compact_cid_subset
     diglot.pdf.shrink_fonts = lambda data: data  # WeasyPrint's own output, for comparison
+    diglot.pdf._compact_cid_subset = lambda original: original
     try:
         data = render_bilingual("pdf", zh, en, config, BuildOptions(), Output(root / "x.pdf", "zh-Hant", "pdf"))
     finally:
-        diglot.pdf.shrink_fonts = keep
+        diglot.pdf.shrink_fonts, diglot.pdf._compact_cid_subset = keep
     unshrunk, shrunk = root / "unshrunk.pdf", root / "shrunk.pdf"
     unshrunk.write_bytes(data)
-    shrunk.write_bytes(shrink_fonts(data))
+    shrunk.write_bytes(render_bilingual("pdf", zh, en, config, BuildOptions(), Output(root / "y.pdf", "zh-Hant", "pdf")))
+    assert shrink_fonts(data) != data  # (and WeasyPrint's own subsets are cut down too)
     return unshrunk, shrunk
 
 
@@ -849,3 +852,57 @@ def test_binding_gutter_widens_the_inner_margin_of_each_page(tmp_path):
         rights = [max(c["x1"] for c in page.chars if c["size"] > 10) for page in pdf.pages[:2]]
     assert lefts[0] == pytest.approx(area.inside, abs=0.5) and lefts[1] == pytest.approx(area.outside, abs=0.5)
     assert rights[0] - lefts[0] == pytest.approx(rights[1] - lefts[1], abs=1)
+
+
+# --- leaders: one text object per entry, the dots where WeasyPrint sets them ----------------------
+
+def _contents_page(one_box: bool) -> bytes:
+    """A page of 40 contents entries (the book style sheet's leaders), laid out with or without
+    Diglot's correction that makes each leader one text box (diglot.pdf, _one_leader_box)."""
+    import diglot.pdf
+
+    entries = "".join(f'<li><a href="#s{n}">第{n}节 {"网络安全" * (n % 4)}</a></li>' for n in range(1, 41))
+    anchors = "".join(f'<h2 id="s{n}">第{n}节</h2>' for n in range(1, 41))
+    html = (f'<html lang="zh-Hans"><body><nav class="toc"><ol>{entries}</ol></nav>{anchors}</body></html>')
+    sheets = [diglot.pdf.Path(__file__).resolve().parents[1] / "templates" / "print" / "book.css"]
+    keep = diglot.pdf._one_leader_box
+    if not one_box:
+        diglot.pdf._one_leader_box = lambda original: original
+    try:
+        data, _ = diglot.pdf.write_pdf(html, sheets, sheets[0].parent, [sheets[0].parent], variant=None)
+    finally:
+        diglot.pdf._one_leader_box = keep
+    return data
+
+
+def test_a_leader_is_one_text_run_with_its_dots_where_weasyprint_sets_them(tmp_path):
+    """WeasyPrint sets a leader as one text box per dot, each drawn apart: most of a contents
+    page's drawing and bytes. Diglot's leader is one run of text, each dot where it was (within
+    a quarter point), the last dot of every entry on the same vertical."""
+    import io
+
+    import pikepdf
+
+    def dots(data: bytes) -> list[list[float]]:
+        path = tmp_path / "toc.pdf"
+        path.write_bytes(data)
+        with pdfplumber.open(path) as pdf:
+            rows: dict[int, list[float]] = {}
+            for char in pdf.pages[0].chars:
+                if char["text"] == ".":
+                    rows.setdefault(round(char["top"]), []).append(char["x0"])
+        return [sorted(xs) for _, xs in sorted(rows.items())]
+
+    def text_objects(data: bytes) -> int:  # text shown, each with its own position
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            return sum(1 for _, op in pikepdf.parse_content_stream(pdf.pages[0]) if str(op) in ("Tj", "TJ"))
+
+    weasyprint, diglot = _contents_page(False), _contents_page(True)
+    before, after = dots(weasyprint), dots(diglot)
+    assert len(after) == len(before) > 20 and all(len(a) == len(b) > 10 for a, b in zip(after, before))
+    drift = max(abs(x - y) for a, b in zip(after, before) for x, y in zip(a, b))
+    assert drift < 0.25, f"a dot moved {drift:.2f} pt"
+    assert max(row[-1] for row in after) - min(row[-1] for row in after) < 0.25, "the last dots line up"
+    print(f"\ncontents page: {text_objects(weasyprint)} runs of text -> {text_objects(diglot)}, "
+          f"{len(weasyprint) // 1024} KB -> {len(diglot) // 1024} KB, dots within {drift:.3f} pt")
+    assert text_objects(diglot) < text_objects(weasyprint) / 5
