@@ -42,7 +42,7 @@ def build(config: Config, options: BuildOptions = BuildOptions(),
             manifest = Manifest.load(manifest.path)
         key = plan_key(config, options)
         inputs = manifest.snapshot_inputs(config.root)  # before reading: edits during the build count next time
-        if not options.force and manifest.unchanged(config.root, key):
+        if not options.force and manifest.unchanged(config.root, key, inputs):
             return _nothing_to_do(manifest, output_dir, report)
         start_workers(config, options)
         if options.strict:

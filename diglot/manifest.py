@@ -103,19 +103,23 @@ class Manifest:
             aside = self.path.with_name(f"{self.path.name}.foreign-{os.getpid()}")
             self.path.rename(aside)
             log.warning("%s was a folder; moved it to %s", self.path, aside.name)
-        atomic_write(self.path, json.dumps(self.data, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8"))
+        # One line: json's C encoder (an indented dump is Python's, several times slower on a
+        # manifest of thousands of outputs, which a build after a touch writes anew).
+        atomic_write(self.path, json.dumps(self.data, ensure_ascii=False, sort_keys=True,
+                                           separators=(",", ":")).encode("utf-8"))
 
     # -- level 1: nothing changed at all ------------------------------------------
 
     def snapshot_inputs(self, root: Path) -> dict[str, list[int] | None]:
         return {os.path.relpath(p, root): file_stat(p) for p in input_files(root)}
 
-    def unchanged(self, root: Path, plan: str) -> bool:
-        """True when the plan, every input file, the font files the PDFs used and every output
-        are as recorded (a font upgraded or removed is looked at again)."""
+    def unchanged(self, root: Path, plan: str, inputs: dict | None = None) -> bool:
+        """True when the plan, every input file (``inputs``: their snapshot_inputs, if taken), the
+        font files the PDFs used and every output are as recorded (a font upgraded or removed is
+        looked at again)."""
         if self.data.get("plan") != plan or not self.data["outputs"]:
             return False
-        if self.snapshot_inputs(root) != self.data.get("inputs"):
+        if (inputs if inputs is not None else self.snapshot_inputs(root)) != self.data.get("inputs"):
             return False
         if any(file_stat(Path(font)) != stat for font, stat in self.data.get("fonts", {}).items()):
             return False

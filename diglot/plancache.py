@@ -27,27 +27,50 @@ BOOK_FILE = "book.yaml"
 
 
 def tree_hashes(folder: Path, root: Path | None = None) -> dict[str, str]:
-    """Every file under ``folder`` (relative, POSIX) → hash of its bytes. A symbolic link counts by
-    where it leads, and by the bytes there if that is a file inside ``root`` (the project): one
-    leading out is refused when it is read, and is not read here either."""
+    """Every file under ``folder`` (relative, POSIX, in path order) → hash of its bytes. A symbolic
+    link counts by where it leads, and by the bytes there if that is a file inside ``root`` (the
+    project): one leading out is refused when it is read, and is not read here either. A linked
+    folder is not walked into (as Path.rglob does not)."""
     found = {}
     inside = (root or folder).resolve()
-    for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
-        rel = path.relative_to(folder).as_posix()
-        if path.is_symlink():
-            target = path.resolve()
-            found[rel] = "link:" + os.readlink(path) + (
-                ":" + _hash(path) if target.is_relative_to(inside) and target.is_file() else "")
-        elif path.is_file():
-            found[rel] = _hash(path)
-    return found
+    pending = [("", str(folder))] if folder.is_dir() else []
+    while pending:  # os.scandir: each entry's type and stat come with the listing
+        prefix, directory = pending.pop()
+        try:
+            with os.scandir(directory) as entries:
+                listed = list(entries)
+        except OSError:
+            continue
+        for entry in listed:
+            rel = prefix + entry.name
+            if entry.is_symlink():
+                path = Path(entry.path)
+                target = path.resolve()
+                found[rel] = "link:" + os.readlink(path) + (
+                    ":" + _hash(path) if target.is_relative_to(inside) and target.is_file() else "")
+            elif entry.is_dir():
+                pending.append((rel + "/", entry.path))
+            elif entry.is_file():
+                found[rel] = _hash(Path(entry.path), entry.stat())
+    return dict(sorted(found.items(), key=lambda item: item[0].split("/")))
 
 
-def _hash(path: Path) -> str:
+def _hash(path: Path, st: os.stat_result | None = None) -> str:
+    """``path``'s content hash, read once per process while its stat is unchanged (planning hashes
+    translations/ for the publications' keys and for the UI catalogues')."""
     try:
-        return content_hash(path)
+        st = st or path.stat()
+        key = (str(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        if key not in _HASHES:
+            if len(_HASHES) > 200_000:  # (a long preview session: forget the files of old edits)
+                _HASHES.clear()
+            _HASHES[key] = content_hash(path)
+        return _HASHES[key]
     except OSError as exc:  # reading it for the build says so, at its path
         return f"unreadable:{exc.errno}"
+
+
+_HASHES: dict[tuple, str] = {}
 
 
 @lru_cache(maxsize=1)
