@@ -463,9 +463,10 @@ def _merged_program(fonts, programs, codes):
     programs, fonts = [program for program, _ in ranked], [font for _, font in ranked]
     first = programs[0]
     order = first.getGlyphOrder()
-    # A code is a CID, the base's glyph of that id (WeasyPrint's subsets keep the ids; only a
-    # subset's last few glyphs may be others, past what it shows).
-    if any(code >= len(order) or _name(code) != order[code] for font in fonts for code in codes[font.objgen]):
+    # A code is a glyph id, the base's glyph of that id: WeasyPrint's subsets keep the ids and end at
+    # the last glyph they show, so each is the start of the font's glyph order. (A glyph's name is
+    # no test: a TrueType subset's names are its post table's, or made up from its ids.)
+    if any(code >= len(order) for font in fonts for code in codes[font.objgen]):
         return None
     have = set(codes[fonts[0].objgen])
     try:
@@ -509,16 +510,24 @@ def _merged_cff(first, programs, fonts, codes, have: set, order):
 
 
 def _merged_truetype(first, programs, fonts, codes, have: set, order):
+    """The glyphs of the other subsets copied into ``first`` by glyph id: each subset names its
+    glyphs its own way (from its cmap, or after their ids), so a glyph, and each component of a
+    composite one, is found by its id and stored under the name ``first`` gives that id."""
     glyf, hmtx = first["glyf"], first["hmtx"]
     for program, font in zip(programs[1:], fonts[1:]):
-        wanted = [order[gid] for gid in sorted(codes[font.objgen] - have)]
+        names = program.getGlyphOrder()
+        wanted = sorted(codes[font.objgen] - have)
         while wanted:
-            name = wanted.pop()
-            glyph = program["glyf"][name]
-            glyf[name] = glyph
-            hmtx[name] = program["hmtx"][name]
-            if glyph.isComposite():  # its components, where this subset has none
-                wanted += [c.glyphName for c in glyph.components if not glyf[c.glyphName].numberOfContours]
+            gid = wanted.pop()
+            glyph = program["glyf"][names[gid]]
+            if glyph.isComposite():  # its components, where ``first`` has none
+                for component in glyph.components:
+                    part = program.getGlyphID(component.glyphName)
+                    component.glyphName = order[part]
+                    if not glyf[order[part]].numberOfContours and not glyf[order[part]].isComposite():
+                        wanted.append(part)
+            glyf[order[gid]] = glyph
+            hmtx[order[gid]] = program["hmtx"][names[gid]]
         have |= codes[font.objgen]
     return first
 

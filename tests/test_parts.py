@@ -228,3 +228,49 @@ def test_an_edit_to_one_chapter_renders_that_part_and_the_join(books):
     changed = sorted(rel for rel in after if rel.startswith(".diglot/") and after[rel] != before.get(rel))
     assert changed == [f".diglot/parts/zh-Hans/{BOOK}/005.pdf"]
     assert "新增一句" in "".join(page_texts(split)).replace(" ", "")
+
+
+def _english_paragraphs() -> list[str]:
+    """The English catalogue's longer translations: English text in the Latin (TrueType) faces."""
+    import babel.messages.pofile
+
+    with (REPO / "translations" / "en" / "LC_MESSAGES" / "igf-2018-cybersecurity.po").open("rb") as handle:
+        catalog = babel.messages.pofile.read_po(handle)
+    return [m.string for m in catalog if m.id and isinstance(m.string, str) and len(m.string) > 120
+            and not re.search(r"[\[\]<>*_`#]", m.string)]
+
+
+def test_an_english_book_in_parts_embeds_each_face_once_and_draws_the_same_pages(tmp_path):
+    """The Latin faces are TrueType subsets keeping glyph ids, each naming its glyphs its own way:
+    merged by glyph id, one font per face as in the whole render, every page the same image."""
+    paragraphs = _english_paragraphs()
+    pdfs = {}
+    for mode in ("always", "never"):
+        root = tmp_path / mode
+        (root / "source" / BOOK).mkdir(parents=True)
+        shutil.copytree(REPO / "templates", root / "templates")
+        (root / "translations").mkdir()
+        shutil.copy2(REPO / "translations" / "ui.pot", root / "translations" / "ui.pot")
+        (root / "pyproject.toml").write_text(
+            f'[tool.diglot]\nlanguages = ["en"]\nformats = ["pdf"]\npdf_parts = "{mode}"\n', encoding="utf-8")
+        names = [f"c{number}.md" for number in range(1, 4)]
+        (root / "source" / BOOK / "book.yaml").write_text(
+            "title: A Long Book\nlang: en\nchapters:\n" + "".join(f"  - {name}\n" for name in names), encoding="utf-8")
+        for number, name in enumerate(names, start=1):
+            body = "\n\n".join(f"## Part {number}.{k // 4 + 1}\n\n{text}" if k % 4 == 0 else text
+                               for k, text in enumerate(paragraphs[number::2] * 2))
+            (root / "source" / BOOK / name).write_text(f"---\ntitle: Chapter {number}\n---\n\n*Opening.* {body}\n",
+                                                       encoding="utf-8")
+        build(root)
+        pdfs[mode] = root / "output" / "en" / f"{BOOK}.pdf"
+    fonts = {mode: sorted(line.split()[0] for line in subprocess.run(
+        ["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()[2:])
+        for mode, pdf in pdfs.items()}
+    assert fonts["always"] == fonts["never"] and len(set(fonts["always"])) == len(fonts["always"]) >= 2, fonts
+    images = {}
+    for mode, pdf in pdfs.items():
+        subprocess.run(["pdftoppm", "-r", "50", "-gray", "-aa", "no", "-aaVector", "no", str(pdf),
+                        str(tmp_path / mode)], check=True)
+        images[mode] = sorted(tmp_path.glob(f"{mode}-*.pgm"))
+    assert len(images["always"]) == len(images["never"]) > 6
+    assert all(a.read_bytes() == b.read_bytes() for a, b in zip(images["always"], images["never"]))
