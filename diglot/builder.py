@@ -211,10 +211,9 @@ def _write_site(config: Config, jobs: list[Job], manifest: Manifest, report: Bui
     (one language's, in its own UI language), output/opds.xml (the e-book catalogue) and, with
     base_url, output/sitemap.xml. Each is rewritten only when what it lists changed; returns
     their paths under output/."""
-    from . import feeds, publish
-
     output_dir = config.output_dir
-    sizes = {o.path.relative_to(output_dir).as_posix(): o.size for o in report.outputs}
+    prefix = len(str(output_dir)) + 1  # (string slices: pathlib's relative_to, at thousands of outputs, costs)
+    sizes = {str(o.path)[prefix:]: o.size for o in report.outputs}
     listed = digest(sorted(sizes.items()), [(j.rel, j.content) for j in jobs], config.base_url)
     web = digest(listed, templates_digest(config, "site"))  # the index pages are made with the templates
     pairs = list(dict.fromkeys((j.slug, j.lang) for j in jobs if len(j.editions) == 1))
@@ -229,6 +228,7 @@ def _write_site(config: Config, jobs: list[Job], manifest: Manifest, report: Bui
             report.outputs.append(Output(output_dir / rel, _page_lang(what), _page_kind(rel),
                                          (output_dir / rel).stat().st_size, rebuilt=False))
         return list(pages)
+    from . import feeds, publish  # (Jinja, only when a page is made)
     from .workers import _ui_cached
 
     editions = [title_edition(config, slug, lang) for slug, lang in pairs]
@@ -290,8 +290,6 @@ TEMPLATE_FILES = ("web/site.css", "print/book.css", "epub/epub.css", "epub/epub-
 def check_templates(config: Config, cache=None) -> None:
     """Every template compiles and every stylesheet is there, before any output is written; with
     the planner's cache, compiled again only when a file of templates/ changed since it passed."""
-    from .render import make_environment, render_template_error
-
     errors = [*_links_leaving(config.templates_dir, config.root),
               *_links_leaving(config.source_dir, config.root, deep=False),
               *_links_leaving(config.translations_dir, config.root, deep=False),
@@ -303,9 +301,11 @@ def check_templates(config: Config, cache=None) -> None:
         from .plan import cache_context
         from .plancache import folder_key
 
-        key = folder_key(config, config.templates_dir, cache_context(config))
+        key = folder_key(config, config.templates_dir, cache_context(config), cache.tree)
         if cache.get(":templates", key) is not None:
             return
+    from .render import make_environment, render_template_error  # (Jinja: only when compiling)
+
     env = make_environment(config.templates_dir, config.root)
     for path in sorted(config.templates_dir.rglob("*.j2")):
         name = path.relative_to(config.templates_dir).as_posix()

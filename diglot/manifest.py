@@ -29,14 +29,19 @@ def digest(*parts) -> str:
 
 def content_hash(path: Path) -> str:
     """The hash of a file's bytes: what fingerprints are made of (never its time, which a touch or a
-    fresh checkout changes)."""
+    fresh checkout changes). BLAKE2b: as strong as SHA-256 and, without SHA instructions, twice as
+    fast, which is most of a build's planning after a touch (every input is read again)."""
     with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
+        return hashlib.file_digest(handle, _blake2b).hexdigest()
 
 
-def file_stat(path: Path) -> list[int] | None:
+def _blake2b():
+    return hashlib.blake2b(digest_size=32)
+
+
+def file_stat(path: Path | str) -> list[int] | None:
     try:
-        st = path.stat()
+        st = os.stat(path)
     except OSError:
         return None
     return [st.st_size, st.st_mtime_ns]
@@ -131,7 +136,7 @@ class Manifest:
     def is_current(self, output_dir: Path, rel: str, fingerprint: str) -> bool:
         entry = self.data["outputs"].get(rel)
         return (entry is not None and entry.get("fingerprint") == fingerprint
-                and file_stat(output_dir / rel) == entry.get("stat"))
+                and file_stat(os.path.join(output_dir, rel)) == entry.get("stat"))
 
     def record(self, output_dir: Path, rel: str, fingerprint: str, extra: dict | None = None) -> None:
         self.data["outputs"][rel] = {"fingerprint": fingerprint, "stat": file_stat(output_dir / rel), **(extra or {})}

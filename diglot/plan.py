@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass, field, replace
+from functools import lru_cache
 
 from . import __version__
 from .config import Config
@@ -109,6 +110,13 @@ def _ui_digest(catalog) -> str:
 
 
 def _engine_versions() -> dict[str, str]:
+    return dict(_installed_versions())
+
+
+@lru_cache(maxsize=1)
+def _installed_versions() -> tuple[tuple[str, str], ...]:
+    """Diglot's and its engines' versions, looked up once per process (each lookup walks the
+    installed distributions' metadata)."""
     from importlib import metadata
 
     versions = {"diglot": __version__}
@@ -117,7 +125,7 @@ def _engine_versions() -> dict[str, str]:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = "-"
-    return versions
+    return tuple(versions.items())
 
 
 #: The folders of templates/ each kind of output reads (besides the shared files, below); a bilingual
@@ -304,7 +312,7 @@ def _ui_digests(config: Config, cache=None) -> dict[str, str]:
         return make()
     from .plancache import folder_key
 
-    return cache.memo(":ui", folder_key(config, config.translations_dir, cache_context(config)), make,
+    return cache.memo(":ui", folder_key(config, config.translations_dir, cache_context(config), cache.tree), make,
                       lambda value: all(isinstance(v, str) for v in value.values()))
 
 
@@ -315,7 +323,7 @@ def summaries(config: Config, options: BuildOptions, report: BuildReport, cache=
     from .plancache import publication_keys
 
     paths = document_paths(config)
-    keys = publication_keys(config, paths, cache_context(config)) if cache is not None else {}
+    keys = publication_keys(config, paths, cache_context(config), cache.tree) if cache is not None else {}
     found = {path: _cached_summary(cache, path.name, keys.get(path.name)) for path in paths}
     # Parsed one at a time and summarized: the documents themselves are not kept.
     parsed = iter_documents(config, only={path for path, known in found.items() if known is None})

@@ -80,10 +80,11 @@ def code_digest() -> str:
     return digest(sorted((rel, h) for rel, h in code.items() if "__pycache__" not in rel))  # not Python's own
 
 
-def publication_keys(config, paths: list[Path], context) -> dict[str, str]:
+def publication_keys(config, paths: list[Path], context, trees=tree_hashes) -> dict[str, str]:
     """Publication name → the hash of everything its summary is made from: its own text files, every
-    other file of source/ and translations/ (conservatively), the configuration and the code."""
-    sources = tree_hashes(config.source_dir, config.root)
+    other file of source/ and translations/ (conservatively), the configuration and the code.
+    ``trees``: tree_hashes, or a build's SummaryCache.tree (each folder walked once per build)."""
+    sources = trees(config.source_dir, config.root)
     names = {p.name for p in paths}
     own: dict[str, list] = {name: [] for name in names}
     shared = []
@@ -91,14 +92,14 @@ def publication_keys(config, paths: list[Path], context) -> dict[str, str]:
         owner = _owner(rel, names)
         (own[owner] if owner else shared).append((rel, hashed))
     common = digest(FORMAT, code_digest(), context, sorted(names), shared,
-                    sorted(tree_hashes(config.translations_dir, config.root).items()))
+                    sorted(trees(config.translations_dir, config.root).items()))
     return {name: digest(common, own[name]) for name in names}
 
 
-def folder_key(config, folder: Path, context) -> str:
+def folder_key(config, folder: Path, context, trees=tree_hashes) -> str:
     """The hash of everything under ``folder``, the configuration and the code: the key of what is
     learnt from that folder alone (the UI catalogues from translations/, the templates' check)."""
-    return digest(FORMAT, code_digest(), context, folder.name, sorted(tree_hashes(folder, config.root).items()))
+    return digest(FORMAT, code_digest(), context, folder.name, sorted(trees(folder, config.root).items()))
 
 
 def _owner(rel: str, names: set[str]) -> str | None:
@@ -120,6 +121,14 @@ class SummaryCache:
         self.path = path
         self.entries = entries or {}
         self.used: dict[str, dict] = {}
+        self._trees: dict[tuple[Path, Path | None], dict[str, str]] = {}
+
+    def tree(self, folder: Path, root: Path | None = None) -> dict[str, str]:
+        """tree_hashes(folder, root), walked once for the build this cache serves (translations/
+        keys both the publications and the UI catalogues)."""
+        if (folder, root) not in self._trees:
+            self._trees[folder, root] = tree_hashes(folder, root)
+        return self._trees[folder, root]
 
     @classmethod
     def load(cls, path: Path) -> "SummaryCache":
