@@ -13,7 +13,7 @@ import uuid
 from datetime import datetime, timezone
 
 from .model import plain_title
-from .site import MEDIA_TYPES, files_with_prefix, page_description
+from .site import MEDIA_TYPES, file_kinds, files_with_prefix, page_description
 
 ATOM = "http://www.w3.org/2005/Atom"
 DC = "http://purl.org/dc/terms/"
@@ -39,23 +39,24 @@ def opds_feed(editions, sizes: dict[str, int], base_url: str, updated: int, pair
     _link(feed, "self", "opds.xml", CATALOG_TYPE)
     _link(feed, "start", "opds.xml", CATALOG_TYPE)
     by_slug: dict[str, list] = {}
+    kinds_of = file_kinds(sizes)
     for edition in editions:
         by_slug.setdefault(edition.doc.slug, []).append(edition.doc)
         _entry(feed, edition.doc, stable_identifier(edition.doc, edition.doc.lang), [edition.doc.lang],
-               f"{edition.doc.lang}/{edition.doc.slug}.", sizes, updated)
+               f"{edition.doc.lang}/{edition.doc.slug}.", sizes, updated, kinds_of=kinds_of)
     for slug, docs in by_slug.items():
         langs = {doc.lang: doc for doc in docs}
         for a, b in pairs:
             prefix = f"bilingual/{slug}.{a}-{b}."
-            if a in langs and b in langs and any(rel.startswith(prefix) for rel in sizes):
+            if a in langs and b in langs and prefix in kinds_of:
                 _entry(feed, langs[a], stable_identifier(langs[a], f"{a}-{b}"), [a, b], prefix, sizes, updated,
-                       subtitle=plain_title(langs[b].title.text))
+                       subtitle=plain_title(langs[b].title.text), kinds_of=kinds_of)
     return etree.tostring(feed, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
 def _entry(feed, doc, identifier: str, langs: list[str], prefix: str, sizes: dict[str, int], updated: int,
-           subtitle: str = "") -> None:
-    files = [(kind, rel) for kind, rel in files_with_prefix(prefix, sizes) if kind != "html"]
+           subtitle: str = "", kinds_of=None) -> None:
+    files = [(kind, rel) for kind, rel in files_with_prefix(prefix, sizes, kinds_of) if kind != "html"]
     if not files:
         return
     from lxml import etree

@@ -93,6 +93,7 @@ def index_context(editions, sizes: dict[str, int], base_url: str, languages=(), 
     each publication under its title in that language, its files and the pairs it is part of."""
     prefix = "../" if lang else ""
     documents: dict[str, dict] = {}
+    kinds_of = file_kinds(sizes)
     for edition in editions:
         doc = edition.doc
         entry = documents.setdefault(doc.slug, {"slug": doc.slug, "lang": doc.lang, "title": "", "editions": [],
@@ -101,7 +102,7 @@ def index_context(editions, sizes: dict[str, int], base_url: str, languages=(), 
             entry["title"], entry["lang"] = plain_title(doc.title.text), doc.lang
         if lang and doc.lang != lang:
             continue
-        files = [_file(kind, rel, sizes, prefix) for kind, rel in edition_files(doc, sizes)]
+        files = [_file(kind, rel, sizes, prefix) for kind, rel in edition_files(doc, sizes, kinds_of)]
         entry["editions"].append({
             "lang": doc.lang, "language": language_name(doc.lang), "title": plain_title(doc.title.text),
             "date": format_date(doc, doc.lang), "date_iso": doc.meta.date_text, "files": files,
@@ -110,7 +111,7 @@ def index_context(editions, sizes: dict[str, int], base_url: str, languages=(), 
     for entry in documents.values():
         entry["editions"].sort(key=lambda e: order.index(e["lang"]) if e["lang"] in order else len(order))
         entry["bilingual"] = _bilingual_entries(entry["slug"], sizes, [p for p in pairs if not lang or lang in p],
-                                                prefix)
+                                                prefix, kinds_of)
     published = [tag for tag in order if any(rel.startswith(f"{tag}/") for rel in sizes)]
     where = f"{lang}/index.html" if lang else "index.html"
     canonical = f"{base_url.rstrip('/')}/{where}" if base_url else ""
@@ -120,11 +121,12 @@ def index_context(editions, sizes: dict[str, int], base_url: str, languages=(), 
             "all_href": f"{prefix}index.html", "index_lang": lang}
 
 
-def _bilingual_entries(slug: str, sizes: dict[str, int], pairs, prefix: str = "") -> list[dict]:
+def _bilingual_entries(slug: str, sizes: dict[str, int], pairs, prefix: str = "", kinds_of=None) -> list[dict]:
     """The side-by-side editions (output/bilingual/<slug>.<a>-<b>.*) that were built."""
     entries = []
     for a, b in pairs:
-        files = [_file(kind, rel, sizes, prefix) for kind, rel in files_with_prefix(f"bilingual/{slug}.{a}-{b}.", sizes)]
+        files = [_file(kind, rel, sizes, prefix)
+                 for kind, rel in files_with_prefix(f"bilingual/{slug}.{a}-{b}.", sizes, kinds_of)]
         if files:
             entries.append({"lang": a, "languages": [(a, language_name(a)), (b, language_name(b))], "files": files})
     return entries
@@ -135,14 +137,30 @@ def _file(kind: str, rel: str, sizes: dict[str, int], prefix: str = "") -> dict:
             "type": MEDIA_TYPES.get(kind) or BY_EXTENSION.get(kind.rsplit(".", 1)[-1], "")}
 
 
-def edition_files(doc: Document, sizes: dict[str, int]) -> list[tuple[str, str]]:
+def edition_files(doc: Document, sizes: dict[str, int], kinds_of=None) -> list[tuple[str, str]]:
     """(kind, path under output/) of every file built for this edition, known kinds first."""
-    return files_with_prefix(f"{doc.lang}/{doc.slug}.", sizes)
+    return files_with_prefix(f"{doc.lang}/{doc.slug}.", sizes, kinds_of)
 
 
-def files_with_prefix(prefix: str, sizes: dict[str, int]) -> list[tuple[str, str]]:
-    """(kind, path) of the files a reader downloads (not the cover images catalogues show)."""
-    kinds = [rel[len(prefix):] for rel in sizes if rel.startswith(prefix) and rel[len(prefix):] in MEDIA_TYPES]
+def file_kinds(sizes: dict[str, int]) -> dict[str, list[str]]:
+    """Path prefix (``zh-Hans/doc.``) → the kinds of MEDIA_TYPES built under it, for files_with_prefix:
+    an index lists thousands of editions, each looking up its files."""
+    found: dict[str, list[str]] = {}
+    for rel in sizes:
+        for kind in MEDIA_TYPES:
+            if rel.endswith("." + kind):
+                found.setdefault(rel[:-len(kind)], []).append(kind)
+    return found
+
+
+def files_with_prefix(prefix: str, sizes: dict[str, int], kinds_of: dict[str, list[str]] | None = None
+                      ) -> list[tuple[str, str]]:
+    """(kind, path) of the files a reader downloads (not the cover images catalogues show);
+    ``kinds_of``: file_kinds(sizes), if made."""
+    if kinds_of is not None:
+        kinds = list(kinds_of.get(prefix, ()))
+    else:
+        kinds = [rel[len(prefix):] for rel in sizes if rel.startswith(prefix) and rel[len(prefix):] in MEDIA_TYPES]
     order = list(MEDIA_TYPES)
     kinds.sort(key=lambda k: (order.index(k) if k in order else len(order), k))
     return [(kind, prefix + kind) for kind in kinds]
