@@ -44,14 +44,15 @@ def build(config: Config, options: BuildOptions = BuildOptions(),
         inputs = manifest.snapshot_inputs(config.root)  # before reading: edits during the build count next time
         if not options.force and manifest.unchanged(config.root, key, inputs):
             return _nothing_to_do(manifest, output_dir, report)
-        start_workers(config, options)
         if options.strict:
             _check_catalogues(config)
         cache = SummaryCache(output_dir / ".diglot" / "summaries.json")
         if not options.force:  # --force parses every source anew
             cache = SummaryCache.load(cache.path)
         check_templates(config, cache)
-        jobs = plan(config, options, report, cache)
+        # The workers' fork server imports WeasyPrint on another core while sources are parsed;
+        # planned from the cache alone (a build after a touch), it is started only if a job needs it.
+        jobs = plan(config, options, report, cache, parsing=lambda: start_workers(config, options))
         cache.save()  # what planning learnt holds whatever rendering does
         _withdraw_unpublished(config, manifest, report)
         sources = document_languages(jobs)

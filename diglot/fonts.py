@@ -85,11 +85,40 @@ def check_installed(langs) -> None:
         raise DiglotError(f"font {names} not found by fontconfig; install it: apt-get install {packages}")
 
 
-@lru_cache(maxsize=None)
 def _font_file(family: str) -> tuple[str, int]:
-    out = subprocess.run(["fc-match", "-f", "%{file}\t%{index}", family], capture_output=True, text=True, check=True)
-    path, index = out.stdout.split("\t")
-    return path, int(index or 0)
+    """(file, face index) fontconfig matches ``family`` to; ValueError or CalledProcessError if none."""
+    if family not in _MATCHED:
+        _match_files([family])
+    found = _MATCHED[family]
+    if isinstance(found, Exception):
+        raise found
+    return found
+
+
+#: family → (file, index) fc-match gave, or the error it ended in: per process.
+_MATCHED: dict[str, tuple[str, int] | Exception] = {}
+
+
+def _match_files(families) -> None:
+    """fc-match for each of ``families`` not matched yet, the processes all started at once: one
+    after the other, the dozen a build's fingerprints need were most of its planning after a touch."""
+    running = []
+    for family in dict.fromkeys(families):
+        if family not in _MATCHED:
+            try:
+                running.append((family, subprocess.Popen(["fc-match", "-f", "%{file}\t%{index}", family],
+                                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
+            except FileNotFoundError as exc:  # no fontconfig: said where a font is looked for
+                _MATCHED[family] = exc
+    for family, process in running:
+        out, err = process.communicate()
+        try:
+            if process.returncode:
+                raise subprocess.CalledProcessError(process.returncode, process.args, out, err)
+            path, index = out.split("\t")
+            _MATCHED[family] = (path, int(index or 0))
+        except (subprocess.CalledProcessError, ValueError) as exc:
+            _MATCHED[family] = exc
 
 
 def font_file(lang: str, role: str, bold: bool = False) -> tuple[str, int]:
@@ -207,9 +236,10 @@ def forget_installed() -> None:
     """Ask fontconfig again from now on: what it answered is kept for the life of the process,
     and a process that builds again and again (the preview server) must find a font installed
     after an error told the user to install it, as a new build would."""
-    for cached in (_installed_families, _families_for, _fontconfig_choice, faces, _font_file, coverage, _covered,
+    for cached in (_installed_families, _families_for, _fontconfig_choice, faces, coverage, _covered,
                    _stack_covered, _any_face, vertical_metrics):
         cached.cache_clear()
+    _MATCHED.clear()
 
 
 def harfbuzz_subset_available() -> bool:
@@ -224,6 +254,7 @@ def font_files(langs) -> list[tuple[str, int, list[int] | None]]:
     from .manifest import file_stat
 
     files = []
+    _match_files(f.family for f in faces_for(tuple(langs)))
     for f in faces_for(tuple(langs)):
         try:
             path, index = _font_file(f.family)

@@ -198,12 +198,12 @@ def document_languages(docs) -> tuple[str, ...]:
     return tuple(dict.fromkeys(getattr(doc, "source", "") or doc.lang for doc in docs))
 
 
-def plan(config: Config, options: BuildOptions, report: BuildReport, cache=None) -> list[Job]:
+def plan(config: Config, options: BuildOptions, report: BuildReport, cache=None, parsing=None) -> list[Job]:
     """One job per output with its fingerprint; renders nothing. Reads every input, or with a
     plancache.SummaryCache only those whose bytes changed since the summaries were made."""
     formats = options.formats or config.formats
     wanted = options.languages or config.languages
-    docs = summaries(config, options, report, cache)
+    docs = summaries(config, options, report, cache, parsing)
     common = digest(plan_key(config, options), _engine_versions())
     hashes = template_hashes(config)
     templates = {(kind, bi): templates_digest(config, kind, bi, hashes) for kind in KINDS for bi in (False, True)}
@@ -316,15 +316,19 @@ def _ui_digests(config: Config, cache=None) -> dict[str, str]:
                       lambda value: all(isinstance(v, str) for v in value.values()))
 
 
-def summaries(config: Config, options: BuildOptions, report: BuildReport, cache=None) -> list[Summary]:
+def summaries(config: Config, options: BuildOptions, report: BuildReport, cache=None, parsing=None
+              ) -> list[Summary]:
     """Every publication's Summary, in source order, parsing only those the cache has no summary of
-    under their present key; the warnings, skipped editions and fallbacks reach ``report`` either way."""
+    under their present key; the warnings, skipped editions and fallbacks reach ``report`` either way.
+    ``parsing`` is called before the first is parsed (the build starts its workers then)."""
     from .editions import document_paths
     from .plancache import publication_keys
 
     paths = document_paths(config)
     keys = publication_keys(config, paths, cache_context(config), cache.tree) if cache is not None else {}
     found = {path: _cached_summary(cache, path.name, keys.get(path.name)) for path in paths}
+    if parsing is not None and None in found.values():
+        parsing()
     # Parsed one at a time and summarized: the documents themselves are not kept.
     parsed = iter_documents(config, only={path for path, known in found.items() if known is None})
     result = []
