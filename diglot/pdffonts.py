@@ -23,19 +23,16 @@ from collections import Counter
 
 log = logging.getLogger("diglot.pdffonts")
 
-_SHOW_TEXT = frozenset(("Tj", "'", '"', "TJ"))
-
-
 def shrink_fonts(data: bytes) -> bytes:
     """``data`` (a PDF) with each Identity-H CID font cut to the glyphs it shows; same pages, same text."""
     import pikepdf
 
     with pikepdf.open(io.BytesIO(data)) as pdf:
         shrunk = bare = 0
-        for objgen, codes in fonts_in_use(pdf).items():
+        for objgen in fonts_in_use(pdf):
             font = pdf.get_object(objgen)
             wrapped = _opentype_cff(font)
-            done = _shrink_font(pdf, font, codes)
+            done = _shrink_font(pdf, font)
             shrunk, bare = shrunk + done, bare + (done and wrapped)
         if not shrunk:
             return data
@@ -56,61 +53,28 @@ def _opentype_cff(font) -> bool:
 
 def fonts_in_use(pdf) -> dict[tuple[int, int], set[int]]:
     """Each CID font (Identity-H) a page or form of ``pdf`` uses → the codes its widths (W) list:
-    every glyph WeasyPrint drew with it (as used_codes finds them, without reading the pages)."""
-    found: dict[tuple[int, int], set[int]] = {}
+    every glyph WeasyPrint drew with it (it measures each glyph it draws)."""
+    return {font.objgen: _width_cids(font.DescendantFonts[0])
+            for fonts in _font_dicts(pdf) for font in fonts.values() if _is_identity_cid(font)}
+
+
+def _font_dicts(pdf):
+    """Each /Font resource dictionary of ``pdf``'s pages and of the forms they draw, once."""
     seen: set = set()
 
-    def visit(resources) -> None:
+    def visit(resources):
         if resources is None or resources.objgen != (0, 0) and resources.objgen in seen:
             return
         seen.add(resources.objgen)
-        for font in resources.get("/Font", {}).values():
-            if font.objgen not in found and _is_identity_cid(font):
-                found[font.objgen] = _width_cids(font.DescendantFonts[0])
+        if resources.get("/Font") is not None:
+            yield resources.Font
         for form in resources.get("/XObject", {}).values():
             if form.get("/Subtype") == "/Form" and form.objgen not in seen:
                 seen.add(form.objgen)
-                visit(form.get("/Resources"))
+                yield from visit(form.get("/Resources"))
 
     for page in pdf.pages:
-        visit(page.obj.get("/Resources"))
-    return found
-
-
-def used_codes(pdf) -> dict[tuple[int, int], set[int]]:
-    """Font object → the 2-byte codes its text-showing operators show, on every page and form."""
-    used: dict[tuple[int, int], set[int]] = {}
-    for page in pdf.pages:
-        _scan(page, page.obj.get("/Resources"), used, set())
-    return used
-
-
-def _scan(owner, resources, used: dict, seen: set) -> None:
-    import pikepdf
-
-    fonts = resources.get("/Font", {}) if resources is not None else {}
-    forms = resources.get("/XObject", {}) if resources is not None else {}
-    current, saved = None, []
-    for operands, operator in pikepdf.parse_content_stream(owner):
-        name = str(operator)
-        if name == "Tf":
-            current = fonts.get(str(operands[0]))
-        elif name == "q":
-            saved.append(current)
-        elif name == "Q" and saved:
-            current = saved.pop()
-        elif name in _SHOW_TEXT and current is not None and _is_identity_cid(current):
-            strings = operands[0] if name == "TJ" else [operands[-1]]
-            codes = used.setdefault(current.objgen, set())
-            for string in strings:
-                if isinstance(string, pikepdf.String):
-                    raw = bytes(string)
-                    codes.update(int.from_bytes(raw[i:i + 2], "big") for i in range(0, len(raw) - 1, 2))
-        elif name == "Do":
-            form = forms.get(str(operands[0]))
-            if form is not None and form.get("/Subtype") == "/Form" and form.objgen not in seen:
-                seen.add(form.objgen)
-                _scan(form, form.get("/Resources", resources), used, seen)
+        yield from visit(page.obj.get("/Resources"))
 
 
 def _is_identity_cid(font) -> bool:
@@ -119,14 +83,13 @@ def _is_identity_cid(font) -> bool:
     return font.get("/Subtype") == "/Type0" and font.get("/Encoding") == "/Identity-H" and "/DescendantFonts" in font
 
 
-def _shrink_font(pdf, font, codes: set[int], loaded=None) -> bool:
-    """``font`` cut to ``codes``; ``loaded``: its program already loaded (merge_fonts)."""
+def _shrink_font(pdf, font, loaded=None) -> bool:
+    """``font`` cut to the glyphs its widths list; ``loaded``: its program already loaded (merge_fonts)."""
     cid_font = font.DescendantFonts[0]
     descriptor = cid_font.get("/FontDescriptor")
     if descriptor is None:
         return False
-    # Glyphs WeasyPrint measured are shown somewhere, perhaps where the scan does not look.
-    keep = sorted(codes | _width_cids(cid_font) | {0})
+    keep = sorted(_width_cids(cid_font) | {0})
     if "/FontFile3" in descriptor and descriptor.FontFile3.get("/Subtype") == "/OpenType":
         program = _cff_program(loaded or descriptor.FontFile3.read_bytes(), keep)
         if program is None:
@@ -220,8 +183,8 @@ def ids_are_cids(data: bytes, index: int) -> bool:
 
         try:
             font = TTFont(io.BytesIO(data), fontNumber=index, lazy=True)
-            order = font.getGlyphOrder() if "CFF " in font and hasattr(font["CFF "].cff.topDictIndex[0], "ROS") else []
-            _IDS_ARE_CIDS[key] = bool(order) and _keeps_ids(font)
+            _IDS_ARE_CIDS[key] = ("CFF " in font and hasattr(font["CFF "].cff.topDictIndex[0], "ROS")
+                                  and _keeps_ids(font))
         except (TTLibError, AssertionError, KeyError, ValueError, IndexError):
             _IDS_ARE_CIDS[key] = False
     return _IDS_ARE_CIDS[key]
@@ -388,7 +351,7 @@ def merge_fonts(pdf) -> int:
             merged += len(fonts) - 1
         else:
             for font in face:
-                _shrink_font(pdf, font, set(codes[font.objgen]))
+                _shrink_font(pdf, font)
     if replaced:
         _repoint(pdf, replaced)
     return merged
@@ -422,10 +385,9 @@ def _merged_face(pdf, fonts, codes) -> list | None:
         return None
     fonts, program = kept
     first = fonts[0]
-    wanted = set().union(*(codes[font.objgen] for font in fonts))
-    _merge_widths(first, fonts[1:])
+    _merge_widths(first, fonts[1:])  # (and so the glyphs it is cut to: every font's)
     _merge_to_unicode(pdf, first, fonts[1:])
-    if not _shrink_font(pdf, first, wanted, program):  # kept whole: the merged font, uncut
+    if not _shrink_font(pdf, first, program):  # kept whole: the merged font, uncut
         _store_program(pdf, first, program)
     return fonts
 
@@ -582,24 +544,10 @@ def _merge_to_unicode(pdf, first, others) -> None:
 
 def _repoint(pdf, replaced: dict) -> None:
     """Every page's and form's font resource that is one of ``replaced`` made its replacement."""
-    seen: set = set()
-
-    def visit(resources) -> None:
-        if resources is None or resources.objgen in seen and resources.objgen != (0, 0):
-            return
-        seen.add(resources.objgen)
-        fonts = resources.get("/Font")
-        if fonts is not None:
-            for name, font in list(fonts.items()):
-                if font.objgen in replaced:
-                    fonts[name] = replaced[font.objgen]
-        for form in resources.get("/XObject", {}).values():
-            if form.get("/Subtype") == "/Form" and form.objgen not in seen:
-                seen.add(form.objgen)
-                visit(form.get("/Resources"))
-
-    for page in pdf.pages:
-        visit(page.obj.get("/Resources"))
+    for fonts in _font_dicts(pdf):
+        for name, font in list(fonts.items()):
+            if font.objgen in replaced:
+                fonts[name] = replaced[font.objgen]
 
 
-__all__ = ["fonts_in_use", "is_cid_subset", "merge_fonts", "shrink_fonts", "used_codes"]
+__all__ = ["fonts_in_use", "ids_are_cids", "is_cid_subset", "merge_fonts", "shrink_fonts"]

@@ -51,26 +51,15 @@ def tree_hashes(folder: Path, root: Path | None = None) -> dict[str, str]:
             elif entry.is_dir():
                 pending.append((rel + "/", entry.path))
             elif entry.is_file():
-                found[rel] = _hash(Path(entry.path), entry.stat())
+                found[rel] = _hash(Path(entry.path))
     return dict(sorted(found.items(), key=lambda item: item[0].split("/")))
 
 
-def _hash(path: Path, st: os.stat_result | None = None) -> str:
-    """``path``'s content hash, read once per process while its stat is unchanged (planning hashes
-    translations/ for the publications' keys and for the UI catalogues')."""
+def _hash(path: Path) -> str:
     try:
-        st = st or path.stat()
-        key = (str(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-        if key not in _HASHES:
-            if len(_HASHES) > 200_000:  # (a long preview session: forget the files of old edits)
-                _HASHES.clear()
-            _HASHES[key] = content_hash(path)
-        return _HASHES[key]
+        return content_hash(path)
     except OSError as exc:  # reading it for the build says so, at its path
         return f"unreadable:{exc.errno}"
-
-
-_HASHES: dict[tuple, str] = {}
 
 
 @lru_cache(maxsize=1)

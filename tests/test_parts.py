@@ -33,14 +33,21 @@ def _paragraphs() -> list[str]:
     return [re.sub(r"\[\^[^\]]+\]", "", line) for line in lines if line and not line.startswith(("#", "[^"))]
 
 
-def make_book(root: Path, mode: str) -> Path:
-    """A project holding one generated book (zh-Hans, PDF only) with ``pdf_parts = mode``."""
+def book_project(root: Path, lang: str, mode: str) -> Path:
+    """An empty project for one book (``lang``, PDF only) with ``pdf_parts = mode``: its folder
+    source/<BOOK>/ made, the project's templates and UI strings."""
     (root / "source" / BOOK).mkdir(parents=True)
     shutil.copytree(REPO / "templates", root / "templates")
     (root / "translations").mkdir()
     shutil.copy2(REPO / "translations" / "ui.pot", root / "translations" / "ui.pot")
     (root / "pyproject.toml").write_text(
-        f'[tool.diglot]\nlanguages = ["zh-Hans"]\nformats = ["pdf"]\npdf_parts = "{mode}"\n', encoding="utf-8")
+        f'[tool.diglot]\nlanguages = ["{lang}"]\nformats = ["pdf"]\npdf_parts = "{mode}"\n', encoding="utf-8")
+    return root
+
+
+def make_book(root: Path, mode: str) -> Path:
+    """A project holding one generated book (zh-Hans, PDF only) with ``pdf_parts = mode``."""
+    book_project(root, "zh-Hans", mode)
     names = [f"c{number:02d}.md" for number in range(1, CHAPTERS + 1)]
     (root / "source" / BOOK / "book.yaml").write_text(
         "title: 长文档\nlang: zh-Hans\ndate: 2026-12\npublisher: 示例\nrecto: true\nchapters:\n"
@@ -246,13 +253,7 @@ def test_an_english_book_in_parts_embeds_each_face_once_and_draws_the_same_pages
     paragraphs = _english_paragraphs()
     pdfs = {}
     for mode in ("always", "never"):
-        root = tmp_path / mode
-        (root / "source" / BOOK).mkdir(parents=True)
-        shutil.copytree(REPO / "templates", root / "templates")
-        (root / "translations").mkdir()
-        shutil.copy2(REPO / "translations" / "ui.pot", root / "translations" / "ui.pot")
-        (root / "pyproject.toml").write_text(
-            f'[tool.diglot]\nlanguages = ["en"]\nformats = ["pdf"]\npdf_parts = "{mode}"\n', encoding="utf-8")
+        root = book_project(tmp_path / mode, "en", mode)
         names = [f"c{number}.md" for number in range(1, 4)]
         (root / "source" / BOOK / "book.yaml").write_text(
             "title: A Long Book\nlang: en\nchapters:\n" + "".join(f"  - {name}\n" for name in names), encoding="utf-8")
