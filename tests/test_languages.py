@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -298,7 +299,14 @@ def test_names_in_another_script_are_set_in_an_installed_face_not_refused(tmp_pa
 
     with pdfplumber.open(pdf) as document:
         drawn = {c["fontname"].split("+")[-1] for page in document.pages for c in page.chars if c["text"] in "┌─│┼┘"}
-    assert drawn == {"Noto-Sans-Mono"}, drawn
+    # The registry's Noto Sans Mono where installed (fonts-noto-core from Debian 13, fonts-noto-extra
+    # in Debian 12), else the monospaced face fontconfig gives English (DejaVu Sans Mono): one face.
+    from diglot import fonts
+
+    code_face = fonts.face("en", "mono").family
+    assert drawn == {code_face.replace(" ", "-")}, drawn
+    spacing = subprocess.run(["fc-match", "-f", "%{spacing}", code_face], capture_output=True, text=True).stdout
+    assert spacing == "100", f"{code_face} is not monospaced (fontconfig spacing {spacing!r})"
 
 
 def test_code_is_set_in_one_monospaced_face_with_box_drawing():
