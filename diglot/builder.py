@@ -18,9 +18,11 @@ from .errors import DiglotError, DiglotErrors
 from .files import BuildLock, atomic_write, remove_stale_temporaries
 from .manifest import Manifest, digest
 from .plancache import SummaryCache
-from .plan import BuildOptions, Job, document_languages, fold_derived, fonts_used, plan, plan_key, templates_digest
+from .plan import (
+    BuildOptions, Job, Summary, document_languages, fold_derived, fonts_used, plan, plan_key, summaries, templates_digest,
+)
 from .report import BuildReport, Output
-from .workers import JobResult, order, run_local, start_workers, title_edition
+from .workers import JobResult, order, run_local, start_workers
 
 log = logging.getLogger("diglot.build")
 
@@ -52,8 +54,10 @@ def build(config: Config, options: BuildOptions = BuildOptions(),
         check_templates(config, cache)
         # The workers' fork server imports WeasyPrint on another core while sources are parsed;
         # planned from the cache alone (a build after a touch), it is started only if a job needs it.
-        jobs = plan(config, options, report, cache, parsing=lambda: start_workers(config, options))
+        docs = summaries(config, options, report, cache, parsing=lambda: start_workers(config, options))
+        jobs = plan(config, options, report, cache, docs=docs)
         cache.save()  # what planning learnt holds whatever rendering does
+        del cache  # (its copy of every summary: the build keeps docs, not both)
         _withdraw_unpublished(config, manifest, report)
         sources = document_languages(jobs)
         try:
@@ -63,7 +67,7 @@ def build(config: Config, options: BuildOptions = BuildOptions(),
             # (which no longer match, so the next build plans again): it redoes only the rest.
             manifest.save()
             raise
-        site = _write_site(config, jobs, manifest, report)
+        site = _write_site(config, jobs, docs, manifest, report)
         if not options.languages and not options.formats:  # a partial build says nothing of the rest
             manifest.forget_missing({j.rel for j in jobs} | {p.rel for j in jobs for p in j.parts} | set(site))
         manifest.data.update(plan=key, inputs=inputs, fallbacks=report.fallbacks, skipped=report.skipped,
@@ -141,23 +145,27 @@ def _run(config, options, jobs: list[Job], manifest, report, progress, sources) 
     tasks = [task for job in order(fold_derived(stale)) for task in joins.tasks(job)]
     total = len(stale) + joins.parts
 
+    # This process's own jobs, by output: what a result records is kept to the end of the build,
+    # in these objects' strings, not in copies unpickled with each result.
+    planned = {j.rel: j for job in stale for j in (job, *job.derived, *job.parts)}
+
     def on_done(result: JobResult) -> list:
         nonlocal done, saved
-        path = output_dir / result.job.rel
+        job = planned.get(result.job.rel, result.job)
+        path = output_dir / job.rel
         atomic_write(path, result.data)
-        extra = {"slug": result.job.slug, "editions": list(result.job.editions)}
-        manifest.record(output_dir, result.job.rel, result.job.fingerprint,
-                        {**extra, "part": result.job.part} if result.job.part else extra)
-        made = Output(path, result.job.lang, result.job.kind, len(result.data), result.seconds, list(result.warnings))
-        (report.parts if result.job.part else report.outputs).append(made)
+        extra = {"slug": job.slug, "editions": list(job.editions)}
+        manifest.record(output_dir, job.rel, job.fingerprint, {**extra, "part": job.part} if job.part else extra)
+        made = Output(path, job.lang, job.kind, len(result.data), result.seconds, list(result.warnings))
+        (report.parts if job.part else report.outputs).append(made)
         report.peak_worker_kb = max(report.peak_worker_kb, result.peak_kb)
         done += 1
         if time.monotonic() - saved > SAVE_SECONDS:
             manifest.save()  # under the previous plan and inputs: see build()
             saved = time.monotonic()
         if progress:
-            progress(result.job.rel, done, total)
-        return joins.done(result.job) if result.job.part else []
+            progress(job.rel, done, total)
+        return joins.done(job) if job.part else []
 
     execute(config, options, tasks, on_done)
 
@@ -207,11 +215,12 @@ def execute(config: Config, options: BuildOptions, tasks: list, on_done: Callabl
         run_local(config, options, tasks, on_done)
 
 
-def _write_site(config: Config, jobs: list[Job], manifest: Manifest, report: BuildReport) -> list[str]:
+def _write_site(config: Config, jobs: list[Job], docs: list[Summary], manifest: Manifest, report: BuildReport
+                ) -> list[str]:
     """The pages that list the others: output/index.html (every language), output/<lang>/index.html
     (one language's, in its own UI language), output/opds.xml (the e-book catalogue) and, with
-    base_url, output/sitemap.xml. Each is rewritten only when what it lists changed; returns
-    their paths under output/."""
+    base_url, output/sitemap.xml, from the planner's summaries (``docs``: no source is read
+    again). Each is rewritten only when what it lists changed; returns their paths under output/."""
     output_dir = config.output_dir
     prefix = len(str(output_dir)) + 1  # (string slices: pathlib's relative_to, at thousands of outputs, costs)
     sizes = {str(o.path)[prefix:]: o.size for o in report.outputs}
@@ -232,8 +241,8 @@ def _write_site(config: Config, jobs: list[Job], manifest: Manifest, report: Bui
     from . import feeds, publish  # (Jinja, only when a page is made)
     from .workers import _ui_cached
 
-    editions = [title_edition(config, slug, lang) for slug, lang in pairs]
-    outputs = [Output(output_dir / rel, "", "", size) for rel, size in sizes.items()]
+    listed_of = {doc.slug: doc.listings for doc in docs}
+    listings = [listed_of[slug][lang] for slug, lang in pairs]
     ui = _ui_cached(config)
     updated = max((int((output_dir / rel).stat().st_mtime) for rel in sizes if (output_dir / rel).exists()),
                   default=0)
@@ -243,17 +252,16 @@ def _write_site(config: Config, jobs: list[Job], manifest: Manifest, report: Bui
                                          (output_dir / rel).stat().st_size, rebuilt=False))
             continue
         if what == "opds":
-            data = feeds.opds_feed(editions, sizes, config.base_url, updated, config.pairs)
+            data = feeds.opds_feed(listings, sizes, config.base_url, updated, config.pairs)
         elif what == "sitemap":
             data = feeds.sitemap(_site_pages(sizes, published), config.base_url)
         else:
-            data = publish.render_index(editions, outputs, config, what, ui.get(what) if what else None)
+            data = publish.render_index(listings, sizes, config, what, ui.get(what) if what else None)
         path = output_dir / rel
         known = rel in manifest.data["outputs"]  # not after --force or a damaged manifest: then rewrite all
-        if not (known and path.is_file() and path.read_bytes() == data):  # unchanged pages keep their date
-            atomic_write(path, data)
+        atomic_write(path, data, keep_same=known)  # unchanged pages keep their date
         manifest.record(output_dir, rel, fingerprints[rel])
-        report.outputs.append(Output(output_dir / rel, _page_lang(what), _page_kind(rel), len(data)))
+        report.outputs.append(Output(path, _page_lang(what), _page_kind(rel), path.stat().st_size))
     return list(pages)
 
 

@@ -258,7 +258,12 @@ def unpublished_reason(edition: Document, config: Config) -> str | None:
 
 def stable_identifier(doc: Document, lang: str) -> str:
     """One identifier per document and language, stable across builds."""
-    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{doc.meta.identifier}#{lang}')}"
+    return identifier_urn(doc.meta.identifier, lang)
+
+
+def identifier_urn(identifier: str, lang: str) -> str:
+    """stable_identifier() from the front matter's identifier alone."""
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{identifier}#{lang}')}"
 
 
 def prepare(config: Config, languages=None) -> list[Edition]:

@@ -12,8 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timezone
 
-from .model import plain_title
-from .site import MEDIA_TYPES, file_kinds, files_with_prefix, page_description
+from .site import MEDIA_TYPES, file_kinds, files_with_prefix
 
 ATOM = "http://www.w3.org/2005/Atom"
 DC = "http://purl.org/dc/terms/"
@@ -26,11 +25,10 @@ def _stamp(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def opds_feed(editions, sizes: dict[str, int], base_url: str, updated: int, pairs=()) -> bytes:
-    """The acquisition feed: an entry per edition (and per bilingual edition) with its files."""
+def opds_feed(listings, sizes: dict[str, int], base_url: str, updated: int, pairs=()) -> bytes:
+    """The acquisition feed: an entry per edition (and per bilingual edition) with its files;
+    ``listings``: site.listing() of each published edition, a publication's together."""
     from lxml import etree
-
-    from .editions import stable_identifier
 
     feed = etree.Element(f"{{{ATOM}}}feed", nsmap={None: ATOM, "dc": DC, "opds": OPDS})
     _text(feed, "id", f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, base_url or 'diglot:' + ','.join(sorted(sizes)))}")
@@ -38,42 +36,43 @@ def opds_feed(editions, sizes: dict[str, int], base_url: str, updated: int, pair
     _text(feed, "updated", _stamp(updated))
     _link(feed, "self", "opds.xml", CATALOG_TYPE)
     _link(feed, "start", "opds.xml", CATALOG_TYPE)
-    by_slug: dict[str, list] = {}
+    by_slug: dict[str, dict[str, dict]] = {}
     kinds_of = file_kinds(sizes)
-    for edition in editions:
-        by_slug.setdefault(edition.doc.slug, []).append(edition.doc)
-        _entry(feed, edition.doc, stable_identifier(edition.doc, edition.doc.lang), [edition.doc.lang],
-               f"{edition.doc.lang}/{edition.doc.slug}.", sizes, updated, kinds_of=kinds_of)
-    for slug, docs in by_slug.items():
-        langs = {doc.lang: doc for doc in docs}
+    for shown in listings:
+        by_slug.setdefault(shown["slug"], {})[shown["lang"]] = shown
+        _entry(feed, shown, shown["lang"], [shown["lang"]], f"{shown['lang']}/{shown['slug']}.", sizes, updated,
+               kinds_of=kinds_of)
+    for slug, langs in by_slug.items():
         for a, b in pairs:
             prefix = f"bilingual/{slug}.{a}-{b}."
             if a in langs and b in langs and prefix in kinds_of:
-                _entry(feed, langs[a], stable_identifier(langs[a], f"{a}-{b}"), [a, b], prefix, sizes, updated,
-                       subtitle=plain_title(langs[b].title.text), kinds_of=kinds_of)
+                _entry(feed, langs[a], f"{a}-{b}", [a, b], prefix, sizes, updated, subtitle=langs[b]["title"],
+                       kinds_of=kinds_of)
     return etree.tostring(feed, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def _entry(feed, doc, identifier: str, langs: list[str], prefix: str, sizes: dict[str, int], updated: int,
+def _entry(feed, shown: dict, edition: str, langs: list[str], prefix: str, sizes: dict[str, int], updated: int,
            subtitle: str = "", kinds_of=None) -> None:
+    from .editions import identifier_urn
+
     files = [(kind, rel) for kind, rel in files_with_prefix(prefix, sizes, kinds_of) if kind != "html"]
     if not files:
         return
     from lxml import etree
 
     entry = etree.SubElement(feed, f"{{{ATOM}}}entry")
-    _text(entry, "title", plain_title(doc.title.text) + (f" · {subtitle}" if subtitle else ""))
-    _text(entry, "id", identifier)
+    _text(entry, "title", shown["title"] + (f" · {subtitle}" if subtitle else ""))
+    _text(entry, "id", identifier_urn(shown["identifier"], edition))
     _text(entry, "updated", _stamp(updated))
     author = etree.SubElement(entry, f"{{{ATOM}}}author")
-    _text(author, "name", doc.field_text("author") or doc.field_text("publisher") or "Diglot")
+    _text(author, "name", shown["author"] or shown["publisher"] or "Diglot")
     for lang in langs:
         etree.SubElement(entry, f"{{{DC}}}language").text = lang
-    if doc.field_text("publisher"):
-        etree.SubElement(entry, f"{{{DC}}}publisher").text = doc.field_text("publisher")
-    if doc.meta.date_text:
-        etree.SubElement(entry, f"{{{DC}}}issued").text = doc.meta.date_text
-    summary = _text(entry, "summary", page_description(doc))
+    if shown["publisher"]:
+        etree.SubElement(entry, f"{{{DC}}}publisher").text = shown["publisher"]
+    if shown["date_iso"]:
+        etree.SubElement(entry, f"{{{DC}}}issued").text = shown["date_iso"]
+    summary = _text(entry, "summary", shown["description"])
     summary.set("type", "text")
     if f"{prefix}cover.png" in sizes:
         _link(entry, "http://opds-spec.org/image", f"{prefix}cover.png", "image/png")

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Iterable, Iterator
 
 from .errors import DiglotError
 
@@ -22,8 +24,10 @@ def _umask() -> int:
     return mask
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path``, fsync, and rename it into place.
+def atomic_write(path: Path, data: bytes | Iterable[bytes], keep_same: bool = False) -> bool:
+    """Write ``data`` (bytes, or pieces of it: a page written as it is made) to a temporary file
+    beside ``path``, fsync, and rename it into place; with ``keep_same``, a file already holding
+    exactly these bytes is left as it is (its date too). Returns whether ``path`` was replaced.
 
     A reader (or a build killed with SIGKILL) sees the old file or the new one,
     never a truncated one.
@@ -32,14 +36,57 @@ def atomic_write(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            if isinstance(data, (bytes, bytearray, memoryview)):
+                handle.write(data)
+            else:
+                handle.writelines(data)
             handle.flush()
+            if keep_same and _same_bytes(tmp, path):
+                Path(tmp).unlink()
+                return False
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are for sharing
         os.replace(tmp, path)
+        return True
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _same_bytes(one: str, other: Path) -> bool:
+    """Whether two files hold the same bytes (a regular file ``other``, not a link)."""
+    import filecmp
+
+    try:
+        return other.is_file() and not other.is_symlink() and filecmp.cmp(one, other, shallow=False)
+    except OSError:
+        return False
+
+
+def json_pieces(data, batch: int = 512) -> Iterator[bytes]:
+    """``json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))`` as UTF-8,
+    in pieces: a dict of more than ``batch`` entries (a manifest's thousands of outputs) is
+    encoded ``batch`` entries at a time, each with json's C encoder, so that the whole text is
+    never held (nor its encoded copy) while it is written."""
+    if not isinstance(data, dict) or len(data) <= batch and not any(isinstance(v, dict) and len(v) > batch
+                                                                     for v in data.values()):
+        yield json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return
+    yield b"{"
+    items = sorted(data.items())
+    for number, (key, value) in enumerate(items):
+        yield (b"," if number else b"") + json.dumps(key, ensure_ascii=False).encode("utf-8") + b":"
+        if isinstance(value, dict) and len(value) > batch:
+            entries = sorted(value.items())
+            yield b"{"
+            for start in range(0, len(entries), batch):
+                text = json.dumps(dict(entries[start:start + batch]), sort_keys=True, ensure_ascii=False,
+                                  separators=(",", ":"))
+                yield (b"," if start else b"") + text[1:-1].encode("utf-8")
+            yield b"}"
+        else:
+            yield from json_pieces(value, batch)
+    yield b"}"
 
 
 def remove_stale_temporaries(folder: Path) -> int:

@@ -14,7 +14,7 @@ import logging
 import os
 from pathlib import Path
 
-from .files import atomic_write
+from .files import atomic_write, json_pieces
 
 log = logging.getLogger("diglot.build")
 
@@ -109,9 +109,8 @@ class Manifest:
             self.path.rename(aside)
             log.warning("%s was a folder; moved it to %s", self.path, aside.name)
         # One line: json's C encoder (an indented dump is Python's, several times slower on a
-        # manifest of thousands of outputs, which a build after a touch writes anew).
-        atomic_write(self.path, json.dumps(self.data, ensure_ascii=False, sort_keys=True,
-                                           separators=(",", ":")).encode("utf-8"))
+        # manifest of thousands of outputs, which a build after a touch writes anew), in pieces.
+        atomic_write(self.path, json_pieces(self.data))
 
     # -- level 1: nothing changed at all ------------------------------------------
 

@@ -19,6 +19,7 @@ from .editions import (
 )
 from .errors import DiglotError
 from .languages import language
+from .listing import is_listing, listing, titles_only
 from .manifest import digest
 from .model import Document
 from .phrases import rule_pairs
@@ -198,12 +199,15 @@ def document_languages(docs) -> tuple[str, ...]:
     return tuple(dict.fromkeys(getattr(doc, "source", "") or doc.lang for doc in docs))
 
 
-def plan(config: Config, options: BuildOptions, report: BuildReport, cache=None, parsing=None) -> list[Job]:
+def plan(config: Config, options: BuildOptions, report: BuildReport, cache=None, parsing=None,
+         docs: list["Summary"] | None = None) -> list[Job]:
     """One job per output with its fingerprint; renders nothing. Reads every input, or with a
-    plancache.SummaryCache only those whose bytes changed since the summaries were made."""
+    plancache.SummaryCache only those whose bytes changed since the summaries were made
+    (``docs``: summaries() already made)."""
     formats = options.formats or config.formats
     wanted = options.languages or config.languages
-    docs = summaries(config, options, report, cache, parsing)
+    if docs is None:
+        docs = summaries(config, options, report, cache, parsing)
     common = digest(plan_key(config, options), _engine_versions())
     hashes = template_hashes(config)
     templates = {(kind, bi): templates_digest(config, kind, bi, hashes) for kind in KINDS for bi in (False, True)}
@@ -275,6 +279,8 @@ class Summary:
     #: Published edition → per domain, the digest of the messages it is made from.
     part_messages: dict = field(default_factory=dict)
     characters: int = 0  # of the source text: how long the publication is
+    #: Published edition → what the index pages and OPDS feed show of it (site.listing).
+    listings: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return {**asdict(self), "warnings": list(self.warnings), "media": [list(pair) for pair in self.media],
@@ -292,7 +298,9 @@ class Summary:
                 or not all(isinstance(n, int) for n in summary.fallbacks.values())
                 or any(len(p) != 2 for p in summary.media) or not isinstance(summary.characters, int)
                 or not all(isinstance(ds, list) and len(ds) == len(summary.files_of)
-                           for ds in summary.part_messages.values())):
+                           for ds in summary.part_messages.values())
+                or "listings" not in data or set(summary.listings) != set(summary.messages)
+                or not all(is_listing(value) for value in summary.listings.values())):
             raise TypeError("a summary of another shape")
         return summary
 
@@ -379,8 +387,10 @@ def _summarize(doc: Document, config: Config, options: BuildOptions, report: Bui
                                                                         for rel in image.files)]])
                      for part in domains(doc))
     characters = sum(len(seg.text) for part in domains(doc) for seg in part.segments)
+    titles = titles_only(doc)
+    listings = {lang: listing(make_edition(titles, lang, config), bool(doc.chapters)) for lang in messages}
     return Summary(doc.slug, doc.lang, files, messages, warnings, dict(own.skipped), dict(own.fallbacks), media,
-                   files_of, part_messages, characters)
+                   files_of, part_messages, characters, listings)
 
 
 def _replay(summary: Summary, options: BuildOptions, report: BuildReport) -> None:

@@ -14,7 +14,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from .files import atomic_write
+from .files import atomic_write, json_pieces
 from .manifest import content_hash, digest
 
 log = logging.getLogger("diglot.build")
@@ -157,4 +157,4 @@ class SummaryCache:
             log.warning("%s is not a regular file; the planner's cache is not saved", self.path)
             return
         data = {"format": FORMAT, "entries": self.used}
-        atomic_write(self.path, json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+        atomic_write(self.path, json_pieces(data))

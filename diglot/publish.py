@@ -7,6 +7,7 @@ to do never loads WeasyPrint or pandoc.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterator
 
 from babel.support import Translations
 from markupsafe import Markup
@@ -16,7 +17,10 @@ from .config import Config
 from .errors import DiglotError
 from .pdf import write_pdf
 from .languages import UI_SOURCE, language
-from .render import install_translations, language_css, make_environment, page_context, render_template, text_languages
+from .render import (
+    install_translations, language_css, make_environment, page_context, render_template, render_template_chunks,
+    text_languages,
+)
 
 
 def _environment(config: Config, ui):
@@ -193,19 +197,21 @@ def render_vertical_epub(edition, config: Config, options=None) -> bytes:
                        embed_fonts=bool(getattr(options, "embed_fonts", False)))
 
 
-def render_index(editions, outputs, config: Config, lang: str | None = None, ui=None) -> bytes:
-    """output/index.html (every publication in every language, each file with its size), or
-    with ``lang`` output/<lang>/index.html, that language's (its UI strings from ``ui``)."""
+def render_index(listings, sizes: dict[str, int], config: Config, lang: str | None = None, ui=None
+                 ) -> Iterator[bytes]:
+    """output/index.html (every publication in every language, each file with its size: ``sizes``,
+    path under output/ → bytes), or with ``lang`` output/<lang>/index.html, that language's (its UI
+    strings from ``ui``); ``listings``: diglot.listing of each published edition. The page comes
+    in pieces, to be written as it is made: at thousands of editions it is megabytes."""
     from .site import index_context
 
-    sizes = {o.path.relative_to(config.output_dir).as_posix(): o.size for o in outputs
-             if o.path.is_relative_to(config.output_dir)}
     css = (config.templates_dir / "web" / "site.css").read_text(encoding="utf-8")
     env = _environment(config, ui if ui is not None else Translations())
     css += language_css(env, config.templates_dir, "web", [lang or UI_SOURCE])
-    html = render_template(env, "index.html.j2", config.templates_dir, css=Markup(css), lang=lang or UI_SOURCE,
-                           **index_context(editions, sizes, config.base_url, config.languages, config.pairs, lang))
-    return html.encode("utf-8")
+    context = index_context(listings, sizes, config.base_url, config.languages, config.pairs, lang)
+    for piece in render_template_chunks(env, "index.html.j2", config.templates_dir, css=Markup(css),
+                                        lang=lang or UI_SOURCE, **context):
+        yield piece.encode("utf-8")
 
 
 __all__ = ["render", "render_index"]

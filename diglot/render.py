@@ -9,8 +9,9 @@ extension would otherwise mark each translation as safe markup).
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from babel.dates import format_skeleton
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound, TemplateSyntaxError
@@ -139,8 +140,22 @@ def language_css(env: Environment, templates: Path, medium: str, langs) -> str:
 
 def render_template(env: Environment, name: str, templates: Path, **context) -> str:
     """Render one template; template problems are DiglotErrors at templates/<name>:line."""
-    try:
+    with template_errors(name, templates):
         return env.get_template(name).render(**context)
+
+
+def render_template_chunks(env: Environment, name: str, templates: Path, **context) -> Iterator[str]:
+    """render_template() piece by piece (Jinja's generate): a page listing thousands of editions
+    is written as it is made, never held whole."""
+    with template_errors(name, templates):
+        yield from env.get_template(name).generate(**context)
+
+
+@contextmanager
+def template_errors(name: str, templates: Path):
+    """Template problems raised inside as DiglotErrors at templates/<name>:line."""
+    try:
+        yield
     except TemplateSyntaxError as exc:
         path = templates / (exc.name or name)
         raise DiglotError(f"template syntax error: {exc.message}", path, exc.lineno) from None

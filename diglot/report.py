@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
-@dataclass
+@dataclass(slots=True)  # (thousands of them live to the end of a build)
 class Output:
     """One file of output/ (built now, or already up to date); renderers add warnings to it."""
 

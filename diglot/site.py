@@ -85,40 +85,59 @@ def shorten(text: str, limit: int) -> str:
     return cut.rstrip("，、；：,;: ") + "…"
 
 
-def index_context(editions, sizes: dict[str, int], base_url: str, languages=(), pairs=(), lang: str | None = None
+def index_context(listings, sizes: dict[str, int], base_url: str, languages=(), pairs=(), lang: str | None = None
                   ) -> dict:
-    """Every document and book, every published language, every file with its size (``sizes``:
-    path under output/ → bytes, for the files that exist); ``languages`` in the project's order,
-    and its bilingual ``pairs``. With ``lang``: one language's index (output/<lang>/index.html),
-    each publication under its title in that language, its files and the pairs it is part of."""
+    """Every document and book, every published language, every file with its size (``listings``:
+    listing() of each published edition, a publication's together; ``sizes``: path under output/
+    → bytes, for the files that exist); ``languages`` in the project's order, and its bilingual
+    ``pairs``. With ``lang``: one language's index (output/<lang>/index.html), each publication
+    under its title in that language, its files and the pairs it is part of.
+
+    Its "documents" are made one at a time as the template walks them (a sequence with a length):
+    an index of thousands of publications is never held whole."""
     prefix = "../" if lang else ""
-    documents: dict[str, dict] = {}
     kinds_of = file_kinds(sizes)
-    for edition in editions:
-        doc = edition.doc
-        entry = documents.setdefault(doc.slug, {"slug": doc.slug, "lang": doc.lang, "title": "", "editions": [],
-                                                "book": bool(doc.chapters)})
-        if doc.lang == (lang or doc.meta.lang) or not entry["title"]:  # the index's language, else the source's
-            entry["title"], entry["lang"] = plain_title(doc.title.text), doc.lang
-        if lang and doc.lang != lang:
-            continue
-        files = [_file(kind, rel, sizes, prefix) for kind, rel in edition_files(doc, sizes, kinds_of)]
-        entry["editions"].append({
-            "lang": doc.lang, "language": language_name(doc.lang), "title": plain_title(doc.title.text),
-            "date": format_date(doc, doc.lang), "date_iso": doc.meta.date_text, "files": files,
-        })
+    pairs = [p for p in pairs if not lang or lang in p]
+    groups: dict[str, list[dict]] = {}
+    for shown in listings:
+        groups.setdefault(shown["slug"], []).append(shown)
+    listed = [group for slug, group in groups.items()
+              if any(not lang or shown["lang"] == lang for shown in group)
+              or any(f"bilingual/{slug}.{a}-{b}." in kinds_of for a, b in pairs)]
+
+    def entry(group: list[dict]) -> dict:
+        slug = group[0]["slug"]
+        title = next((g for g in group if g["lang"] == (lang or g["source"])), group[0])  # the index's language, else the source's
+        editions = [{"lang": shown["lang"], "language": language_name(shown["lang"]), "title": shown["title"],
+                     "date": shown["date"], "date_iso": shown["date_iso"],
+                     "files": [_file(kind, rel, sizes, prefix)
+                               for kind, rel in files_with_prefix(f"{shown['lang']}/{slug}.", sizes, kinds_of)]}
+                    for shown in group if not lang or shown["lang"] == lang]
+        editions.sort(key=lambda e: order.index(e["lang"]) if e["lang"] in order else len(order))
+        return {"slug": slug, "lang": title["lang"], "title": title["title"], "book": group[0]["book"],
+                "editions": editions, "bilingual": _bilingual_entries(slug, sizes, pairs, prefix, kinds_of)}
+
     order = list(languages)
-    for entry in documents.values():
-        entry["editions"].sort(key=lambda e: order.index(e["lang"]) if e["lang"] in order else len(order))
-        entry["bilingual"] = _bilingual_entries(entry["slug"], sizes, [p for p in pairs if not lang or lang in p],
-                                                prefix, kinds_of)
     published = [tag for tag in order if any(rel.startswith(f"{tag}/") for rel in sizes)]
     where = f"{lang}/index.html" if lang else "index.html"
     canonical = f"{base_url.rstrip('/')}/{where}" if base_url else ""
-    return {"documents": [d for d in documents.values() if d["editions"] or d["bilingual"]], "canonical": canonical,
+    return {"documents": Lazy(listed, entry), "canonical": canonical,
             "indexes": [{"lang": tag, "name": language_name(tag), "href": f"{prefix}{tag}/index.html",
                          "current": tag == lang} for tag in published],
             "all_href": f"{prefix}index.html", "index_lang": lang}
+
+
+class Lazy:
+    """``make(item)`` for each of ``items``, made as it is walked (and again if walked again)."""
+
+    def __init__(self, items: list, make):
+        self.items, self.make = items, make
+
+    def __iter__(self):
+        return map(self.make, self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
 
 
 def _bilingual_entries(slug: str, sizes: dict[str, int], pairs, prefix: str = "", kinds_of=None) -> list[dict]:
@@ -135,11 +154,6 @@ def _bilingual_entries(slug: str, sizes: dict[str, int], pairs, prefix: str = ""
 def _file(kind: str, rel: str, sizes: dict[str, int], prefix: str = "") -> dict:
     return {"kind": kind, "href": prefix + rel, "size": human_size(sizes[rel]),
             "type": MEDIA_TYPES.get(kind) or BY_EXTENSION.get(kind.rsplit(".", 1)[-1], "")}
-
-
-def edition_files(doc: Document, sizes: dict[str, int], kinds_of=None) -> list[tuple[str, str]]:
-    """(kind, path under output/) of every file built for this edition, known kinds first."""
-    return files_with_prefix(f"{doc.lang}/{doc.slug}.", sizes, kinds_of)
 
 
 def file_kinds(sizes: dict[str, int]) -> dict[str, list[str]]:

@@ -88,22 +88,6 @@ def load_edition(config: Config, slug: str, lang: str) -> Edition:
     return Edition(edition, _ui_cached(config)[lang])
 
 
-#: Front matter texts the index and the OPDS feed show.
-INDEX_FIELDS = ("title", "description", "author", "publisher")
-
-
-def title_edition(config: Config, slug: str, lang: str) -> Edition:
-    """An edition holding only what the index and feeds show (title, description, creators and
-    the first paragraph), without converting the whole text."""
-    from dataclasses import replace as changed
-
-    doc = source_cached(config, slug)
-    first = next((s for s in doc.segments if s.kind == "paragraph"), None)
-    shown = [s for s in doc.segments if s.id in INDEX_FIELDS or s is first]
-    titles = changed(doc, segments=tuple(shown), body=(), chapters=())  # its notes: their labels are checked
-    return Edition(make_edition(titles, lang, config), _ui_cached(config)[lang])
-
-
 # --- one job ----------------------------------------------------------------------------------
 
 @contextmanager

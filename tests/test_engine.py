@@ -226,3 +226,20 @@ def test_a_render_past_its_time_limit_stops_the_engine_it_started():
             child.wait()
     assert time.monotonic() - started < 30  # a hang guard: the limit is 1 s
     assert child.wait(timeout=10) == -signal.SIGKILL
+
+
+@pytest.mark.parametrize("batch", [1, 2, 3, 512])
+def test_a_manifest_written_in_pieces_is_the_json_written_at_once(tmp_path, batch):
+    """The manifest and the planner's cache are written a few hundred entries at a time (never the
+    whole text at once, at thousands of outputs): the file is exactly json's one-shot text."""
+    from diglot.files import atomic_write, json_pieces
+
+    data = {"outputs": {f"zh-Hant/文件-{i:03d}.html": {"stat": [i, 10 ** 18 + i], "editions": ["zh-Hant"],
+                                                      "slug": f"文件-{i:03d}"} for i in reversed(range(7))},
+            "plan": "k\"ey", "inputs": {"a": None, "b": [1, 2]}, "empty": {}, "fallbacks": {"en": 2},
+            "nested": {str(i): {"x": {str(j): j for j in range(5)}} for i in range(4)}}
+    path = tmp_path / "manifest.json"
+    atomic_write(path, json_pieces(data, batch))
+    assert path.read_bytes() == json.dumps(data, sort_keys=True, ensure_ascii=False,
+                                           separators=(",", ":")).encode("utf-8")
+    assert json.loads(path.read_text(encoding="utf-8")) == data

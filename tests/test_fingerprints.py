@@ -94,7 +94,7 @@ def test_the_index_template_changes_no_edition(project):
 
 
 @pytest.mark.parametrize("name", ["book", "constructs"])
-def test_the_planners_cache_plans_exactly_what_parsing_plans(tmp_path, name):
+def test_the_planners_cache_plans_exactly_what_parsing_plans(tmp_path, name, monkeypatch):
     """A book with chapters, and a project with figures and warnings: the jobs planned from the
     cached summaries are those planned from the sources, and so is what the report is told."""
     from diglot.builder import BuildOptions
@@ -116,6 +116,12 @@ def test_the_planners_cache_plans_exactly_what_parsing_plans(tmp_path, name):
         os.utime(path_, (later, later))
     second = SummaryCache.load(path)
     assert set(second.entries) == set(first.used) and second.entries
+    import diglot.plan
+
+    def parsed(doc, *args):
+        raise AssertionError(f"{doc.slug} was parsed again: its cached summary was refused")
+
+    monkeypatch.setattr(diglot.plan, "_summarize", parsed)
     reused = plan(config, BuildOptions(), reports[2], second)
     assert second.used == second.entries  # every summary came from the cache
     assert fresh == made == reused
