@@ -39,14 +39,14 @@ def opds_feed(listings, sizes: dict[str, int], base_url: str, updated: int, pair
     by_slug: dict[str, dict[str, dict]] = {}
     kinds_of = file_kinds(sizes)
     for shown in listings:
-        by_slug.setdefault(shown["slug"], {})[shown["lang"]] = shown
-        _entry(feed, shown, shown["lang"], [shown["lang"]], f"{shown['lang']}/{shown['slug']}.", sizes, updated,
+        by_slug.setdefault(shown.slug, {})[shown.lang] = shown
+        _entry(feed, shown, shown.lang, [shown.lang], f"{shown.lang}/{shown.slug}.", sizes, updated,
                kinds_of=kinds_of)
     for slug, langs in by_slug.items():
         for a, b in pairs:
             prefix = f"bilingual/{slug}.{a}-{b}."
             if a in langs and b in langs and prefix in kinds_of:
-                _entry(feed, langs[a], f"{a}-{b}", [a, b], prefix, sizes, updated, subtitle=langs[b]["title"],
+                _entry(feed, langs[a], f"{a}-{b}", [a, b], prefix, sizes, updated, subtitle=langs[b].title,
                        kinds_of=kinds_of)
     return etree.tostring(feed, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
@@ -61,18 +61,18 @@ def _entry(feed, shown: dict, edition: str, langs: list[str], prefix: str, sizes
     from lxml import etree
 
     entry = etree.SubElement(feed, f"{{{ATOM}}}entry")
-    _text(entry, "title", shown["title"] + (f" · {subtitle}" if subtitle else ""))
-    _text(entry, "id", identifier_urn(shown["identifier"], edition))
+    _text(entry, "title", shown.title + (f" · {subtitle}" if subtitle else ""))
+    _text(entry, "id", identifier_urn(shown.identifier, edition))
     _text(entry, "updated", _stamp(updated))
     author = etree.SubElement(entry, f"{{{ATOM}}}author")
-    _text(author, "name", shown["author"] or shown["publisher"] or "Diglot")
+    _text(author, "name", shown.author or shown.publisher or "Diglot")
     for lang in langs:
         etree.SubElement(entry, f"{{{DC}}}language").text = lang
-    if shown["publisher"]:
-        etree.SubElement(entry, f"{{{DC}}}publisher").text = shown["publisher"]
-    if shown["date_iso"]:
-        etree.SubElement(entry, f"{{{DC}}}issued").text = shown["date_iso"]
-    summary = _text(entry, "summary", shown["description"])
+    if shown.publisher:
+        etree.SubElement(entry, f"{{{DC}}}publisher").text = shown.publisher
+    if shown.date_iso:
+        etree.SubElement(entry, f"{{{DC}}}issued").text = shown.date_iso
+    summary = _text(entry, "summary", shown.description)
     summary.set("type", "text")
     if f"{prefix}cover.png" in sizes:
         _link(entry, "http://opds-spec.org/image", f"{prefix}cover.png", "image/png")

@@ -63,14 +63,15 @@ def _same_bytes(one: str, other: Path) -> bool:
         return False
 
 
-def json_pieces(data, batch: int = 512) -> Iterator[bytes]:
-    """``json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))`` as UTF-8,
-    in pieces: a dict of more than ``batch`` entries (a manifest's thousands of outputs) is
-    encoded ``batch`` entries at a time, each with json's C encoder, so that the whole text is
+def json_pieces(data, batch: int = 512, default=None) -> Iterator[bytes]:
+    """``json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=default)``
+    as UTF-8, in pieces: a dict of more than ``batch`` entries (a manifest's thousands of outputs)
+    is encoded ``batch`` entries at a time, each with json's C encoder, so that the whole text is
     never held (nor its encoded copy) while it is written."""
     if not isinstance(data, dict) or len(data) <= batch and not any(isinstance(v, dict) and len(v) > batch
                                                                      for v in data.values()):
-        yield json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        yield json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=default
+                         ).encode("utf-8")
         return
     yield b"{"
     items = sorted(data.items())
@@ -81,11 +82,11 @@ def json_pieces(data, batch: int = 512) -> Iterator[bytes]:
             yield b"{"
             for start in range(0, len(entries), batch):
                 text = json.dumps(dict(entries[start:start + batch]), sort_keys=True, ensure_ascii=False,
-                                  separators=(",", ":"))
+                                  separators=(",", ":"), default=default)
                 yield (b"," if start else b"") + text[1:-1].encode("utf-8")
             yield b"}"
         else:
-            yield from json_pieces(value, batch)
+            yield from json_pieces(value, batch, default)
     yield b"}"
 
 

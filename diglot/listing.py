@@ -5,15 +5,12 @@ reading a source again (thousands of publications list in little memory).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from .model import Document, plain_title
 
 #: Front matter texts the index and the OPDS feed show.
 INDEX_FIELDS = ("title", "description", "author", "publisher")
-#: The keys of a listing(); all are texts but "book".
-KEYS = ("slug", "lang", "source", "title", "date", "date_iso", "identifier", "author", "publisher",
-        "description", "book")
-
-
 def titles_only(doc: Document) -> Document:
     """``doc`` holding only what the index and feeds show of it (title, description, creators and
     the first paragraph): what listing() is made from, without converting the whole text."""
@@ -24,20 +21,36 @@ def titles_only(doc: Document) -> Document:
     return replace(doc, segments=tuple(shown), body=(), chapters=())  # its notes: their labels are checked
 
 
-def listing(edition: Document, book: bool = False) -> dict[str, str | bool]:
-    """What the index pages and the OPDS feed show of one edition (of titles_only(doc)): small
-    plain data, kept in the planner's summaries so that the site is made without a source."""
+class Listing(NamedTuple):
+    """What the index pages and the OPDS feed show of one edition: a tuple of texts (thousands of
+    them live through a build), stored in the planner's cache as a JSON array."""
+
+    slug: str
+    lang: str  # the edition's
+    source: str  # the publication's source language
+    title: str  # plain text
+    date: str  # as a reader of ``lang`` writes it
+    date_iso: str
+    identifier: str  # the front matter's
+    author: str
+    publisher: str
+    description: str
+    book: bool
+
+    @classmethod
+    def from_json(cls, value) -> "Listing":
+        """The listing stored as ``value``; TypeError if it has another shape."""
+        if not (isinstance(value, list) and len(value) == len(cls._fields) and isinstance(value[-1], bool)
+                and all(isinstance(text, str) for text in value[:-1])):
+            raise TypeError("a listing of another shape")
+        return cls(*value)
+
+
+def listing(edition: Document, book: bool = False) -> Listing:
+    """What the site's lists show of ``edition`` (an edition of titles_only(doc))."""
     from .render import format_date  # (Babel and Jinja: only when a source is parsed)
     from .site import page_description
 
-    return {"slug": edition.slug, "lang": edition.lang, "source": edition.meta.lang,
-            "title": plain_title(edition.title.text), "date": format_date(edition, edition.lang),
-            "date_iso": edition.meta.date_text, "identifier": edition.meta.identifier,
-            "author": edition.field_text("author"), "publisher": edition.field_text("publisher"),
-            "description": page_description(edition), "book": book}
-
-
-def is_listing(value) -> bool:
-    """Whether ``value`` (read from the planner's cache) has a listing()'s shape."""
-    return (isinstance(value, dict) and value.keys() == set(KEYS) and isinstance(value["book"], bool)
-            and all(isinstance(value[key], str) for key in KEYS if key != "book"))
+    return Listing(edition.slug, edition.lang, edition.meta.lang, plain_title(edition.title.text),
+                   format_date(edition, edition.lang), edition.meta.date_text, edition.meta.identifier,
+                   edition.field_text("author"), edition.field_text("publisher"), page_description(edition), book)

@@ -19,7 +19,7 @@ from .editions import (
 )
 from .errors import DiglotError
 from .languages import language
-from .listing import is_listing, listing, titles_only
+from .listing import Listing, listing, titles_only
 from .manifest import digest
 from .model import Document
 from .phrases import rule_pairs
@@ -289,8 +289,12 @@ class Summary:
     @classmethod
     def from_json(cls, data: dict) -> "Summary":
         """The summary stored as ``data``; TypeError if the cache holds another shape."""
+        listings = data["listings"]
+        if not isinstance(listings, dict):
+            raise TypeError("a summary of another shape")
         summary = cls(**{**data, "warnings": tuple(data["warnings"]), "media": tuple(map(tuple, data["media"])),
-                         "files_of": tuple(data["files_of"])})
+                         "files_of": tuple(data["files_of"]),
+                         "listings": {lang: Listing.from_json(value) for lang, value in listings.items()}})
         texts = [summary.slug, summary.lang, summary.files, *summary.warnings, *summary.messages.values(),
                  *summary.skipped, *summary.skipped.values(), *(part for pair in summary.media for part in pair),
                  *summary.files_of, *(d for ds in summary.part_messages.values() for d in ds)]
@@ -299,8 +303,7 @@ class Summary:
                 or any(len(p) != 2 for p in summary.media) or not isinstance(summary.characters, int)
                 or not all(isinstance(ds, list) and len(ds) == len(summary.files_of)
                            for ds in summary.part_messages.values())
-                or "listings" not in data or set(summary.listings) != set(summary.messages)
-                or not all(is_listing(value) for value in summary.listings.values())):
+                or set(summary.listings) != set(summary.messages)):
             raise TypeError("a summary of another shape")
         return summary
 
@@ -347,7 +350,7 @@ def summaries(config: Config, options: BuildOptions, report: BuildReport, cache=
                 continue
             known = _summarize(doc, config, options, report)
             if cache is not None:
-                cache.put(path.name, keys[path.name], known.to_json())
+                cache.put(path.name, keys[path.name], known)
         else:
             _replay(known, options, report)
         result.append(known)

@@ -139,7 +139,9 @@ class SummaryCache:
             return entry["summary"]
         return None
 
-    def put(self, name: str, key: str, summary: dict) -> None:
+    def put(self, name: str, key: str, summary) -> None:
+        """``summary``: a dict, or an object with to_json() (stored as it is, made JSON when saved:
+        the build holds one copy of each summary, not two)."""
         self.used[name] = {"key": key, "summary": summary}
 
     def memo(self, name: str, key: str, make, valid=lambda value: True) -> dict:
@@ -157,4 +159,10 @@ class SummaryCache:
             log.warning("%s is not a regular file; the planner's cache is not saved", self.path)
             return
         data = {"format": FORMAT, "entries": self.used}
-        atomic_write(self.path, json_pieces(data))
+        atomic_write(self.path, json_pieces(data, default=_to_json))
+
+
+def _to_json(value):
+    if hasattr(value, "to_json"):
+        return value.to_json()
+    raise TypeError(f"{type(value).__name__} is not JSON-able")

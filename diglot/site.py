@@ -100,21 +100,21 @@ def index_context(listings, sizes: dict[str, int], base_url: str, languages=(), 
     pairs = [p for p in pairs if not lang or lang in p]
     groups: dict[str, list[dict]] = {}
     for shown in listings:
-        groups.setdefault(shown["slug"], []).append(shown)
+        groups.setdefault(shown.slug, []).append(shown)
     listed = [group for slug, group in groups.items()
-              if any(not lang or shown["lang"] == lang for shown in group)
+              if any(not lang or shown.lang == lang for shown in group)
               or any(f"bilingual/{slug}.{a}-{b}." in kinds_of for a, b in pairs)]
 
     def entry(group: list[dict]) -> dict:
-        slug = group[0]["slug"]
-        title = next((g for g in group if g["lang"] == (lang or g["source"])), group[0])  # the index's language, else the source's
-        editions = [{"lang": shown["lang"], "language": language_name(shown["lang"]), "title": shown["title"],
-                     "date": shown["date"], "date_iso": shown["date_iso"],
+        slug = group[0].slug
+        title = next((g for g in group if g.lang == (lang or g.source)), group[0])  # the index's language, else the source's
+        editions = [{"lang": shown.lang, "language": language_name(shown.lang), "title": shown.title,
+                     "date": shown.date, "date_iso": shown.date_iso,
                      "files": [_file(kind, rel, sizes, prefix)
-                               for kind, rel in files_with_prefix(f"{shown['lang']}/{slug}.", sizes, kinds_of)]}
-                    for shown in group if not lang or shown["lang"] == lang]
+                               for kind, rel in files_with_prefix(f"{shown.lang}/{slug}.", sizes, kinds_of)]}
+                    for shown in group if not lang or shown.lang == lang]
         editions.sort(key=lambda e: order.index(e["lang"]) if e["lang"] in order else len(order))
-        return {"slug": slug, "lang": title["lang"], "title": title["title"], "book": group[0]["book"],
+        return {"slug": slug, "lang": title.lang, "title": title.title, "book": group[0].book,
                 "editions": editions, "bilingual": _bilingual_entries(slug, sizes, pairs, prefix, kinds_of)}
 
     order = list(languages)
