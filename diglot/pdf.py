@@ -219,7 +219,9 @@ def warm_up(langs=None) -> None:
 #    while the stretch stays under 0.03 em; a one-character last line (题。) takes a second
 #    character from the line above when that one then stretches little (the tail rule). Latin:
 #    spaces between 0.18 and 0.5 em, hyphens dear, never more than two in a row; ragged lines of
-#    even length where the text is not justified.
+#    even length where the text is not justified. A candidate that can only be the natural line
+#    again (no hyphen to leave out, a shorter measure the natural line already fits) is not laid
+#    out (LEAVE_OUT_COPIES).
 #
 # 4. Languages in the structure tree. WeasyPrint 70 (pdf/tags.py, _build_box_tree) gives the
 #    document its /Lang but no structure element its own: the English half of a bilingual page,
@@ -660,12 +662,18 @@ def _styles(box) -> Iterator:
         yield from _styles(child)
 
 
+#: Candidate lines that can only be copies of the natural one (no hyphen to leave out, a shorter
+#: measure it already fits) are not laid out: the same lines, a fifth less time for English.
+LEAVE_OUT_COPIES = True
+
+
 class _Breaks:
     """The lines of one paragraph chosen together, a small Knuth–Plass: at each starting point a
     few candidate lines (CHOICES), each with a cost; the cheapest way to the paragraph's end wins.
     Choices are remembered per paragraph, width, starting point and run of hyphenated lines."""
 
     CHOICES: tuple[str, ...] = ()
+    exploring = False  # in best(): weighing candidates, not making the line chosen
 
     def __init__(self, context, box, attempt, max_x: float):
         self.context, self.box, self.attempt, self.max_x = context, box, attempt, max_x
@@ -673,6 +681,7 @@ class _Breaks:
         memo = context.__dict__.setdefault("diglot_lines", {})
         self.memo = memo.setdefault((type(self).__name__, id(box), round(max_x - box.position_x, 3)), {})
         self.runs = memo.setdefault(("runs", id(box), round(max_x - box.position_x, 3)), {})
+        self.natural: dict[str, tuple[float, bool]] = {}  # start → the natural line's right edge, hyphen
 
     def run_before(self, skip) -> int:
         """Hyphenated lines just before the line starting at ``skip`` (as the chosen lines left it)."""
@@ -685,7 +694,11 @@ class _Breaks:
             self.memo[key] = (self.CHOICES[0], 0.0, None)  # no loop through a position that does not advance
             options = []
             for choice in self.CHOICES:
-                made = self.line(skip, position_x, choice, run)
+                self.exploring = True  # (a candidate that is another's copy may be left out)
+                try:
+                    made = self.line(skip, position_x, choice, run)
+                finally:
+                    self.exploring = False
                 if made is None:
                     continue
                 (result, _copies), cost, run_after = made
@@ -791,15 +804,25 @@ class _LatinBreaks(_Breaks):
         from weasyprint.layout.inline import remove_last_whitespace
 
         max_x = self.max_x
+        # The natural line from this point, once laid out: a candidate that can only be the same
+        # line is not laid out again (a third of an English PDF's layouts were such copies).
+        natural = self.natural.get(repr(skip)) if self.exploring and LEAVE_OUT_COPIES else None
         if choice == "S":
             made = self.attempt(max_x + SHRINK_ROOM * self.em, skip, position_x)
         elif choice.startswith("O"):
-            made = self.attempt(max_x - int(choice[1:]) * self.em, skip, position_x)
+            short = int(choice[1:]) * self.em
+            if natural is not None and natural[0] <= max_x - short:
+                return None  # the natural line fits the shorter measure: it is the line made
+            made = self.attempt(max_x - short, skip, position_x)
             if made[0][1] is None:
                 return None  # the paragraph's end fits: the natural line is the one
         else:
+            if choice == "W" and natural is not None and not natural[1]:
+                return None  # the natural line has no hyphen: without hyphens it is the same
             made = self.attempt(max_x, skip, position_x, hyphens=choice == "N")
         remove_last_whitespace(self.context, made[0][0])
+        if choice == "N":
+            self.natural[repr(skip)] = (_line_right(made[0][0]), _hyphenated(made[0][0]))
         return made
 
     def _space(self) -> float:

@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
+from html import escape as html_escape
 from pathlib import Path
 
 import pytest
@@ -906,3 +907,30 @@ def test_a_leader_is_one_text_run_with_its_dots_where_weasyprint_sets_them(tmp_p
     print(f"\ncontents page: {text_objects(weasyprint)} runs of text -> {text_objects(diglot)}, "
           f"{len(weasyprint) // 1024} KB -> {len(diglot) // 1024} KB, dots within {drift:.3f} pt")
     assert text_objects(diglot) < text_objects(weasyprint) / 5
+
+
+@pytest.mark.parametrize("align", ["justify", "left"])
+def test_leaving_out_copies_of_the_natural_line_changes_no_line(align):
+    """The line breaker does not lay out a candidate that can only be the natural line again
+    (diglot.pdf.LEAVE_OUT_COPIES): the PDF is byte for byte the one made weighing every candidate,
+    for justified and ragged (hyphenated) English at a narrow measure, where the choice is hardest."""
+    import diglot.pdf
+
+    text = (REPO / "tests" / "data" / "languages" / "source" / "udhr.md").read_text(encoding="utf-8")
+    paragraphs = [p for p in text.split("---", 2)[2].split("\n\n") if p and not p.startswith(("#", "[^"))][:8]
+    body = "".join(f"<p>{html_escape(p)}</p>" for p in paragraphs)
+    html = (f'<html lang="en"><head><title>t</title></head><body class="lang-en"><main style="page: title">'
+            f'<div style="width: 62mm; text-align: {align}; hyphens: auto">{body}</div></main></body></html>')
+    sheets = [REPO / "templates" / "print" / "book.css"]
+
+    def render(leave_out: bool) -> bytes:
+        keep = diglot.pdf.LEAVE_OUT_COPIES
+        diglot.pdf.LEAVE_OUT_COPIES = leave_out
+        try:
+            return diglot.pdf.write_pdf(html, sheets, REPO, [REPO / "templates"], variant=None)[0]
+        finally:
+            diglot.pdf.LEAVE_OUT_COPIES = keep
+
+    every, fewer = render(False), render(True)
+    assert len(every) > 5000
+    assert fewer == every
