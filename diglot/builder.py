@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -155,7 +156,11 @@ def _run(config, options, jobs: list[Job], manifest, report, progress, sources) 
         path = output_dir / job.rel
         atomic_write(path, result.data)
         extra = {"slug": job.slug, "editions": list(job.editions)}
-        manifest.record(output_dir, job.rel, job.fingerprint, {**extra, "part": job.part} if job.part else extra)
+        if job.part:
+            extra["part"] = job.part
+        if result.front_pages:
+            extra["front_pages"] = result.front_pages
+        manifest.record(output_dir, job.rel, job.fingerprint, extra)
         made = Output(path, job.lang, job.kind, len(result.data), result.seconds, list(result.warnings))
         (report.parts if job.part else report.outputs).append(made)
         report.peak_worker_kb = max(report.peak_worker_kb, result.peak_kb)
@@ -200,6 +205,10 @@ class _Joins:
         return [] if self.waiting[book] else [self._join(self.books.pop(book))]
 
     def _join(self, job: Job) -> tuple:
+        last = self.manifest.data["outputs"].get(job.rel) or {}
+        front = last.get("front_pages") if isinstance(last, dict) else None
+        if isinstance(front, int) and 0 < front < 10_000:  # (a hint: any other value is no hint)
+            job = replace(job, front_pages=front)
         return job, tuple((self.output_dir / part.rel).read_bytes() for part in job.parts)
 
 

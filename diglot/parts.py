@@ -28,12 +28,14 @@ def render_part(edition, config, number: int, output) -> bytes:
     return _write(book, config, output)[0]
 
 
-def join_book(edition, config, parts: list[bytes], output) -> bytes:
-    """The book's PDF from its chapters' parts (in order): front matter, blank pages, folios."""
+def join_book(edition, config, parts: list[bytes], output, front_pages: int = 0) -> tuple[bytes, int]:
+    """The book's PDF from its chapters' parts (in order): front matter, blank pages, folios; and
+    the front matter's length. ``front_pages``: its length the last time (a guess that spares
+    laying it out twice), or 0."""
     doc = edition.doc
     infos = [part_info(data) for data in parts]
     recto = bool((doc.book or {}).get("recto"))
-    front_pages, front = 2, None  # the title page and a page of contents, until laid out
+    front_pages, front = front_pages or 2, None  # else the title page and a page of contents
     for attempt in range(FRONT_ATTEMPTS):
         starts, blanks = _layout(front_pages, [info.pages for info in infos], recto)
         toc_pages = {anchor: starts[number] + page + 1 for number, info in enumerate(infos)
@@ -49,7 +51,7 @@ def join_book(edition, config, parts: list[bytes], output) -> bytes:
     for number, info in enumerate(infos, start=1):
         folios += [[]] * (number in blanks) + info.folios
     layer = write_folios(folios, book.sheets, config.source_dir, book.roots, lang=doc.lang, css_strings=book.css)
-    return join(front, parts, blanks, layer)
+    return join(front, parts, blanks, layer), front_info.pages
 
 
 def _layout(front_pages: int, counts: list[int], recto: bool) -> tuple[list[int], set[int]]:

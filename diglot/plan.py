@@ -74,6 +74,8 @@ class Job:
     part: int = 0
     #: A book's PDF joined from parts: the jobs of its parts, each with its own fingerprint.
     parts: tuple["Job", ...] = ()
+    #: Its join's guess at its front matter's length: the last join's (the manifest's), else 0.
+    front_pages: int = 0
 
     @property
     def bilingual(self) -> bool:

@@ -237,6 +237,40 @@ def test_an_edit_to_one_chapter_renders_that_part_and_the_join(books):
     assert "新增一句" in "".join(page_texts(split)).replace(" ", "")
 
 
+def test_the_join_takes_the_front_matters_length_from_the_last_join_and_makes_the_same_book(books, monkeypatch):
+    """The front matter's length is known only once it is laid out with the parts' page numbers:
+    a join guesses it, and lays it out again when wrong. The manifest keeps the last join's
+    length, and the next join (an edit to one chapter) guesses that: one layout instead of two,
+    and byte for byte the book a join guessing nothing makes."""
+    import diglot.parts
+    from diglot.config import load_config
+    from diglot.report import Output
+    from diglot.workers import load_edition
+
+    split, _ = books
+    root = split.parents[2]
+    entry = json.loads((root / "output" / ".diglot" / "manifest.json").read_text(encoding="utf-8"))["outputs"]
+    front = entry[f"zh-Hans/{BOOK}.pdf"]["front_pages"]
+    config = load_config(root)
+    edition = load_edition(config, BOOK, "zh-Hans")
+    parts = [(root / "output" / ".diglot" / "parts" / "zh-Hans" / BOOK / f"{n:03d}.pdf").read_bytes()
+             for n in range(1, CHAPTERS + 1)]
+    layouts = []
+    original = diglot.parts.write_pdf_part
+    monkeypatch.setattr(diglot.parts, "write_pdf_part", lambda *a, **k: layouts.append(k.get("pages")) or
+                        original(*a, **k))
+
+    def join(guess: int) -> tuple[bytes, int, int]:
+        layouts.clear()
+        data, length = diglot.parts.join_book(edition, config, parts, Output(split, "zh-Hans", "pdf"), guess)
+        return data, length, len(layouts)
+
+    unguessed, guessed = join(0), join(front)
+    assert front > 2 and unguessed[1] == guessed[1] == front  # title page and more than a page of contents
+    assert (unguessed[2], guessed[2]) == (2, 1)
+    assert guessed[0] == unguessed[0]
+
+
 def _english_paragraphs() -> list[str]:
     """The English catalogue's longer translations: English text in the Latin (TrueType) faces."""
     import babel.messages.pofile
