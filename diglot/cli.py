@@ -245,6 +245,10 @@ def _xliff(args, config) -> int:
     return EXIT_OK
 
 
+#: How long the preview waits for its file watcher to start before its first build.
+WATCH_READY_SECONDS = 5
+
+
 def _serve(args, config) -> int:
     import threading
 
@@ -252,7 +256,6 @@ def _serve(args, config) -> int:
     from .serve import is_private, make_server, watch_and_rebuild
 
     options = _build_options(args)
-    build(config, options)
     server, reloads = make_server(config.output_dir, args.host, args.port)
 
     def rebuild() -> None:
@@ -263,10 +266,19 @@ def _serve(args, config) -> int:
         forget_installed()
         build(_configured(args, load_config(config.root)), options)
 
-    stop = threading.Event()
+    # Watching first, then the first build: an edit made while it runs, or just after, is built.
+    stop, watching, built = threading.Event(), threading.Event(), threading.Event()
     watcher = threading.Thread(target=watch_and_rebuild, daemon=True, name="diglot-watch",
-                               args=(config, rebuild, reloads, stop))
+                               args=(config, rebuild, reloads, stop, watching, built))
     watcher.start()
+    watching.wait(WATCH_READY_SECONDS)
+    try:
+        build(config, options)
+    except BaseException:
+        stop.set()
+        server.server_close()
+        raise
+    built.set()
     host = f"[{args.host}]" if ":" in args.host else args.host
     if not is_private(server):
         print(f"warning: listening on {args.host}, not only on this computer: anyone who can reach it on the "

@@ -392,17 +392,30 @@ def make_server(output_dir: Path, host: str, port: int) -> tuple[ThreadingHTTPSe
     return server, reloads
 
 
-def watch_and_rebuild(config, rebuild, reloads: _Reloads, stop: threading.Event) -> None:
+#: How often (ms) the watcher wakes with nothing changed: the first wake says it is watching.
+WATCH_WAKE_MS = 100
+
+
+def watch_and_rebuild(config, rebuild, reloads: _Reloads, stop: threading.Event,
+                      watching: threading.Event | None = None, built: threading.Event | None = None) -> None:
     """Rebuild when a source, catalogue, template or the configuration changes.
 
-    No rebuild error ends the watching: each is said in one line and the next change is built
-    again; only a build that succeeded reloads the open pages."""
+    ``watching`` is set once changes are being seen; a change seen before ``built`` is set (the
+    preview's first build, started once watching, so that no edit made meanwhile is lost) is built
+    after it. No rebuild error ends the watching: each is said in one line and the next change is
+    built again; only a build that succeeded reloads the open pages."""
     from watchfiles import watch
 
     paths = [p for p in (config.source_dir, config.templates_dir, config.translations_dir,
                          config.root / "pyproject.toml") if p.exists()]
     try:
-        for changes in watch(*paths, stop_event=stop):
+        for changes in watch(*paths, stop_event=stop, yield_on_timeout=True, rust_timeout=WATCH_WAKE_MS):
+            if watching is not None:
+                watching.set()
+            if not changes:
+                continue
+            if built is not None:
+                built.wait()
             log.info("changed: %s", ", ".join(sorted({Path(p).name for _, p in changes})))
             started = time.perf_counter()
             if _rebuilt(rebuild):

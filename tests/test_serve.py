@@ -352,6 +352,31 @@ def _until(what: str, check, deadline: float, proc):
         time.sleep(0.25)
 
 
+def test_an_edit_made_while_the_first_build_runs_is_built(project_copy, tmp_path):
+    """The preview watches before its first build: a template saved while that build runs (or
+    the moment the first page is served) is built after it, never lost."""
+    port = _free_port()
+    template = project_copy / "templates" / "web" / "page.html.j2"
+    original = template.read_text(encoding="utf-8")
+    page = f"/en/{SLUG}.html"
+    with (tmp_path / "serve.log").open("w") as out:
+        proc = subprocess.Popen([sys.executable, str(REPO / "build.py"), "-C", str(project_copy), "serve",
+                                 "--port", str(port), "--format", "html"],
+                                cwd=project_copy, stdout=out, stderr=subprocess.STDOUT,
+                                env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        deadline = time.monotonic() + 120
+        _until("the first build", (project_copy / "output" / ".diglot" / "lock").exists, deadline, proc)
+        template.write_text(original.replace("</main>", "<p>SAVED-WHILE-BUILDING</p></main>", 1), encoding="utf-8")
+        _until("the edit", lambda: "SAVED-WHILE-BUILDING" in (_page(port, page) or ""), deadline, proc)
+        assert proc.poll() is None
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    said = (tmp_path / "serve.log").read_text(encoding="utf-8")
+    assert "ERROR" not in said and "Traceback" not in said, said  # (a rebuild beside the first: the lock refuses it)
+
+
 def test_serve_rebuilds_what_was_fixed_after_an_internal_error(project_copy, tmp_path):
     port = _free_port()
     log = tmp_path / "serve.log"
