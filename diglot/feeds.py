@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timezone
 
+from .listing import Listing
 from .site import MEDIA_TYPES, file_kinds, files_with_prefix
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -27,7 +28,7 @@ def _stamp(epoch: int) -> str:
 
 def opds_feed(listings, sizes: dict[str, int], base_url: str, updated: int, pairs=()) -> bytes:
     """The acquisition feed: an entry per edition (and per bilingual edition) with its files;
-    ``listings``: site.listing() of each published edition, a publication's together."""
+    ``listings``: diglot.listing's Listing of each published edition, a publication's together."""
     from lxml import etree
 
     feed = etree.Element(f"{{{ATOM}}}feed", nsmap={None: ATOM, "dc": DC, "opds": OPDS})
@@ -36,7 +37,7 @@ def opds_feed(listings, sizes: dict[str, int], base_url: str, updated: int, pair
     _text(feed, "updated", _stamp(updated))
     _link(feed, "self", "opds.xml", CATALOG_TYPE)
     _link(feed, "start", "opds.xml", CATALOG_TYPE)
-    by_slug: dict[str, dict[str, dict]] = {}
+    by_slug: dict[str, dict[str, Listing]] = {}
     kinds_of = file_kinds(sizes)
     for shown in listings:
         by_slug.setdefault(shown.slug, {})[shown.lang] = shown
@@ -51,7 +52,7 @@ def opds_feed(listings, sizes: dict[str, int], base_url: str, updated: int, pair
     return etree.tostring(feed, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def _entry(feed, shown: dict, edition: str, langs: list[str], prefix: str, sizes: dict[str, int], updated: int,
+def _entry(feed, shown: Listing, edition: str, langs: list[str], prefix: str, sizes: dict[str, int], updated: int,
            subtitle: str = "", kinds_of=None) -> None:
     from .editions import identifier_urn
 

@@ -281,7 +281,7 @@ class Summary:
     #: Published edition → per domain, the digest of the messages it is made from.
     part_messages: dict = field(default_factory=dict)
     characters: int = 0  # of the source text: how long the publication is
-    #: Published edition → what the index pages and OPDS feed show of it (site.listing).
+    #: Published edition → what the index pages and OPDS feed show of it (listing.Listing).
     listings: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:

@@ -201,7 +201,7 @@ def render_index(listings, sizes: dict[str, int], config: Config, lang: str | No
                  ) -> Iterator[bytes]:
     """output/index.html (every publication in every language, each file with its size: ``sizes``,
     path under output/ → bytes), or with ``lang`` output/<lang>/index.html, that language's (its UI
-    strings from ``ui``); ``listings``: diglot.listing of each published edition. The page comes
+    strings from ``ui``); ``listings``: diglot.listing's Listing of each published edition. The page comes
     in pieces, to be written as it is made: at thousands of editions it is megabytes."""
     from .site import index_context
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 
 from .languages import language
+from .listing import Listing
 from .model import Document, plain_title
-from .render import format_date, language_name
+from .render import language_name
 
 #: Kinds of file an edition has (<lang>/<slug>.<kind>), in the order pages list them, with media types.
 MEDIA_TYPES = {"html": "text/html", "pdf": "application/pdf", "print.pdf": "application/pdf",
@@ -88,7 +89,7 @@ def shorten(text: str, limit: int) -> str:
 def index_context(listings, sizes: dict[str, int], base_url: str, languages=(), pairs=(), lang: str | None = None
                   ) -> dict:
     """Every document and book, every published language, every file with its size (``listings``:
-    listing() of each published edition, a publication's together; ``sizes``: path under output/
+    diglot.listing's Listing of each published edition, a publication's together; ``sizes``: path under output/
     → bytes, for the files that exist); ``languages`` in the project's order, and its bilingual
     ``pairs``. With ``lang``: one language's index (output/<lang>/index.html), each publication
     under its title in that language, its files and the pairs it is part of.
@@ -98,14 +99,14 @@ def index_context(listings, sizes: dict[str, int], base_url: str, languages=(), 
     prefix = "../" if lang else ""
     kinds_of = file_kinds(sizes)
     pairs = [p for p in pairs if not lang or lang in p]
-    groups: dict[str, list[dict]] = {}
+    groups: dict[str, list[Listing]] = {}
     for shown in listings:
         groups.setdefault(shown.slug, []).append(shown)
     listed = [group for slug, group in groups.items()
               if any(not lang or shown.lang == lang for shown in group)
               or any(f"bilingual/{slug}.{a}-{b}." in kinds_of for a, b in pairs)]
 
-    def entry(group: list[dict]) -> dict:
+    def entry(group: list[Listing]) -> dict:
         slug = group[0].slug
         title = next((g for g in group if g.lang == (lang or g.source)), group[0])  # the index's language, else the source's
         editions = [{"lang": shown.lang, "language": language_name(shown.lang), "title": shown.title,

@@ -352,6 +352,15 @@ def _until(what: str, check, deadline: float, proc):
         time.sleep(0.25)
 
 
+def _serve_web_pages(project: Path, port: int, log: Path) -> subprocess.Popen:
+    """``build.py serve`` of the project's web pages on ``port``, its output into ``log``."""
+    with log.open("w") as out:
+        return subprocess.Popen([sys.executable, str(REPO / "build.py"), "-C", str(project), "serve",
+                                 "--port", str(port), "--format", "html"],
+                                cwd=project, stdout=out, stderr=subprocess.STDOUT,
+                                env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
 def test_an_edit_made_while_the_first_build_runs_is_built(project_copy, tmp_path):
     """The preview watches before its first build: a template saved while that build runs (or
     the moment the first page is served) is built after it, never lost."""
@@ -359,11 +368,7 @@ def test_an_edit_made_while_the_first_build_runs_is_built(project_copy, tmp_path
     template = project_copy / "templates" / "web" / "page.html.j2"
     original = template.read_text(encoding="utf-8")
     page = f"/en/{SLUG}.html"
-    with (tmp_path / "serve.log").open("w") as out:
-        proc = subprocess.Popen([sys.executable, str(REPO / "build.py"), "-C", str(project_copy), "serve",
-                                 "--port", str(port), "--format", "html"],
-                                cwd=project_copy, stdout=out, stderr=subprocess.STDOUT,
-                                env={**os.environ, "PYTHONPATH": str(REPO)})
+    proc = _serve_web_pages(project_copy, port, tmp_path / "serve.log")
     try:
         deadline = time.monotonic() + 120
         _until("the first build", (project_copy / "output" / ".diglot" / "lock").exists, deadline, proc)
@@ -384,11 +389,7 @@ def test_serve_rebuilds_what_was_fixed_after_an_internal_error(project_copy, tmp
     original = template.read_text(encoding="utf-8")
     assert "</main>" in original
     page = f"/en/{SLUG}.html"
-    with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, str(REPO / "build.py"), "-C", str(project_copy), "serve",
-                                 "--port", str(port), "--format", "html"],
-                                cwd=project_copy, stdout=out, stderr=subprocess.STDOUT,
-                                env={**os.environ, "PYTHONPATH": str(REPO)})
+    proc = _serve_web_pages(project_copy, port, log)
     try:
         deadline = time.monotonic() + 120
         first = _until("the first page", lambda: _page(port, page), deadline, proc)
