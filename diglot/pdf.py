@@ -23,7 +23,9 @@ from urllib.parse import unquote, urlparse
 
 from .errors import DiglotError
 from .pdffonts import shrink_fonts
-from .typography import CLOSING, OPENING, STOPS, compression_rank, is_cjk, is_cjk_language, is_cjk_letter
+from .typography import (
+    CLOSING, OPENING, STOPS, compression_rank, count_cjk, count_cjk_letters, is_cjk, is_cjk_language,
+)
 
 log = logging.getLogger("diglot.pdf")
 
@@ -501,7 +503,7 @@ def _opportunities(line) -> tuple[int, float]:
     leaves = list(_leaves(line))
     texts = [leaf for leaf in leaves if isinstance(leaf, boxes.TextBox)]
     spaces = sum(count_expandable_spaces(leaf) for leaf in texts)
-    count = sum(sum(map(is_cjk, leaf.text)) for leaf in texts)
+    count = sum(count_cjk(leaf.text) for leaf in texts)
     if not count:
         return spaces, 0.0
     return spaces, count - (is_cjk(_edges(leaves[0])[0]) + is_cjk(_edges(leaves[-1])[1])) / 2
@@ -681,7 +683,9 @@ class _Breaks:
         memo = context.__dict__.setdefault("diglot_lines", {})
         self.memo = memo.setdefault((type(self).__name__, id(box), round(max_x - box.position_x, 3)), {})
         self.runs = memo.setdefault(("runs", id(box), round(max_x - box.position_x, 3)), {})
-        self.natural: dict[str, tuple[float, bool]] = {}  # start → the natural line's right edge, hyphen
+        #: start → the natural line's right edge, and whether it ends in a hyphen (Latin) or is
+        #: the paragraph's last (Chinese)
+        self.natural: dict[str, tuple[float, bool]] = {}
 
     def run_before(self, skip) -> int:
         """Hyphenated lines just before the line starting at ``skip`` (as the chosen lines left it)."""
@@ -759,12 +763,18 @@ class _ChineseBreaks(_Breaks):
                 return None
             cost = PUSH_IN_COST * sum(1 for mark in plan if mark.rank)
         else:
-            made = self.attempt(max_x, skip, position_x)
             if choice == "O":
-                natural = made[0][0]
-                if made[0][1] is None:
+                # The natural line from here, laid out for N (weighed just before): not again.
+                natural = self.natural.get(repr(skip)) if self.exploring and LEAVE_OUT_COPIES else None
+                if natural is None:
+                    made = self.attempt(max_x, skip, position_x)
+                    natural = (_line_right(made[0][0]), made[0][1] is None)
+                if natural[1]:
                     return None  # the last line: nothing to push out to
-                made = self.attempt(_line_right(natural) - 0.6 * em, skip, position_x)
+                made = self.attempt(natural[0] - 0.6 * em, skip, position_x)
+            else:
+                made = self.attempt(max_x, skip, position_x)
+                self.natural[repr(skip)] = (_line_right(made[0][0]), made[0][1] is None)
             line = made[0][0]
             remove_last_whitespace(self.context, line)
             cost = 0.0
@@ -902,7 +912,7 @@ def _lonely(line) -> bool:
     from weasyprint.formatting_structure import boxes
 
     text = "".join(leaf.text for leaf in _leaves(line) if isinstance(leaf, boxes.TextBox))
-    return sum(map(is_cjk_letter, text)) == 1 and not any(c.isalnum() and not is_cjk(c) for c in text)
+    return count_cjk_letters(text) == 1 and not any(c.isalnum() and not is_cjk(c) for c in text)
 
 
 def _stretch_cost(line, slack: float, em: float) -> float:

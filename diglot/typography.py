@@ -45,21 +45,33 @@ def compression_rank(char: str) -> int | None:
     return next((rank for rank, marks in enumerate(COMPRESSION_ORDER, start=1) if char in marks), None)
 
 
-def _in(ranges: tuple[tuple[int, int], ...], char: str) -> bool:
-    if len(char) != 1:  # a ligature or nothing, as PDF text extraction may give
-        return False
-    code = ord(char)
-    return any(low <= code <= high for low, high in ranges)
+def _class_of(ranges: tuple[tuple[int, int], ...]) -> str:
+    return "".join(f"{chr(low)}-{chr(high)}" for low, high in ranges)
+
+
+#: One character of each class (the line breaker asks of every character of every candidate line).
+_CJK_LETTER = re.compile(f"[{_class_of(_CJK_LETTERS)}]")
+_CJK_CHARACTER = re.compile(f"[{_class_of(_CJK_LETTERS + _CJK_PUNCTUATION)}]")
 
 
 def is_cjk_letter(char: str | None) -> bool:
     """Han ideographs, kana, hangul, bopomofo: the side of a Han–Latin gap."""
-    return char is not None and _in(_CJK_LETTERS, char)
+    # (fullmatch: a ligature or nothing, as PDF text extraction may give, is no letter)
+    return char is not None and _CJK_LETTER.fullmatch(char) is not None
 
 
 def is_cjk(char: str | None) -> bool:
     """A full-width character: a justification opportunity on each side (CSS Text §7.1)."""
-    return char is not None and (_in(_CJK_LETTERS, char) or _in(_CJK_PUNCTUATION, char))
+    return char is not None and _CJK_CHARACTER.fullmatch(char) is not None
+
+
+def count_cjk(text: str) -> int:
+    """How many characters of ``text`` are full-width (is_cjk)."""
+    return len(_CJK_CHARACTER.findall(text))
+
+
+def count_cjk_letters(text: str) -> int:
+    return len(_CJK_LETTER.findall(text))
 
 
 def is_western(char: str | None) -> bool:
