@@ -142,7 +142,7 @@ def _run(config, options, jobs: list[Job], manifest, report, progress, sources) 
             log.warning("libharfbuzz-subset is missing: PDF font subsetting is about 12x slower "
                         "(apt-get install libharfbuzz-subset0)")
     done, saved = 0, time.monotonic()
-    joins = _Joins(output_dir, manifest)
+    joins = _Joins(output_dir, manifest, reuse=not options.force)
     tasks = [task for job in order(fold_derived(stale)) for task in joins.tasks(job)]
     total = len(stale) + joins.parts
 
@@ -160,6 +160,8 @@ def _run(config, options, jobs: list[Job], manifest, report, progress, sources) 
             extra["part"] = job.part
         if result.front_pages:
             extra["front_pages"] = result.front_pages
+        if result.pieces:
+            joins.keep(job, result.pieces)
         manifest.record(output_dir, job.rel, job.fingerprint, extra)
         made = Output(path, job.lang, job.kind, len(result.data), result.seconds, list(result.warnings))
         (report.parts if job.part else report.outputs).append(made)
@@ -175,13 +177,18 @@ def _run(config, options, jobs: list[Job], manifest, report, progress, sources) 
     execute(config, options, tasks, on_done)
 
 
+#: The pieces a book's join keeps for the next (diglot.parts.Piece).
+PIECES = ("front", "folios")
+
+
 class _Joins:
     """Books laid out in parts (diglot.parts): a stale book's PDF is made from its parts, of which
     only the stale ones are rendered (an edit to one chapter renders that chapter); its join runs
     once the last of them is in, from the parts' files in output/.diglot/parts/."""
 
-    def __init__(self, output_dir: Path, manifest: Manifest):
+    def __init__(self, output_dir: Path, manifest: Manifest, reuse: bool = True):
         self.output_dir, self.manifest = output_dir, manifest
+        self.reuse = reuse  # the last joins' pieces (--force: everything laid out anew)
         self.waiting: dict[str, set[str]] = {}  # book's output → its parts still being rendered
         self.books: dict[str, Job] = {}
         self.book_of: dict[str, str] = {}  # part → its book's output
@@ -209,7 +216,23 @@ class _Joins:
         front = last.get("front_pages") if isinstance(last, dict) else None
         if isinstance(front, int) and 0 < front < 10_000:  # (a hint: any other value is no hint)
             job = replace(job, front_pages=front)
-        return job, tuple((self.output_dir / part.rel).read_bytes() for part in job.parts)
+        pieces = tuple((path.stem.split("-", 1)[0], path.stem.split("-", 1)[1], path.read_bytes())
+                       for path in (self._pieces(job) if self.reuse else ()))
+        return replace(job, pieces=pieces), tuple((self.output_dir / part.rel).read_bytes() for part in job.parts)
+
+    def _pieces(self, job: Job) -> list[Path]:
+        """The last join's pieces (diglot.parts.Piece), kept beside the parts as <name>-<key>.pdf."""
+        folder = (self.output_dir / job.parts[0].rel).parent
+        return [path for name in PIECES for path in sorted(folder.glob(f"{name}-*.pdf"))]
+
+    def keep(self, job: Job, pieces: tuple) -> None:
+        """Keep what the join of ``job`` laid out anew for the next join, instead of the last ones."""
+        for name, key, data in pieces:
+            folder = (self.output_dir / job.parts[0].rel).parent
+            atomic_write(folder / f"{name}-{key}.pdf", data)
+            for old in folder.glob(f"{name}-*.pdf"):
+                if old.stem != f"{name}-{key}":
+                    old.unlink(missing_ok=True)
 
 
 def execute(config: Config, options: BuildOptions, tasks: list, on_done: Callable[[JobResult], list]) -> None:

@@ -14,6 +14,7 @@ Which books are laid out so is planning's choice (diglot.plan.split_book): small
 
 from __future__ import annotations
 
+from .manifest import digest
 from .pdf import write_folios, write_pdf_part
 from .pdfjoin import join, part_info
 from .publish import print_book
@@ -28,13 +29,26 @@ def render_part(edition, config, number: int, output) -> bytes:
     return _write(book, config, output)[0]
 
 
-def join_book(edition, config, parts: list[bytes], output, front_pages: int = 0) -> tuple[bytes, int]:
-    """The book's PDF from its chapters' parts (in order): front matter, blank pages, folios; and
-    the front matter's length. ``front_pages``: its length the last time (a guess that spares
-    laying it out twice), or 0."""
+#: What a join lays out besides its parts, kept for the next one: (name, key, PDF), the name
+#: "front" (the title page and contents) or "folios" (diglot.pdf.write_folios), the key a digest
+#: of everything the piece was laid out from. An edit that moves no page number lays out neither.
+Piece = tuple[str, str, bytes]
+
+
+def join_book(edition, config, parts: list[bytes], output, front_pages: int = 0, layout: str = "",
+              pieces: tuple[Piece, ...] = ()) -> tuple[bytes, int, tuple[Piece, ...]]:
+    """The book's PDF from its chapters' parts (in order): front matter, blank pages, folios; the
+    front matter's length; the pieces laid out anew. ``front_pages``: its length the last time (a
+    guess that spares laying it out twice), or 0. ``layout``: the digest of what the pieces are
+    laid out with besides their HTML (engines, options, fonts, print templates; plan.Job.layout);
+    ``pieces``: the last join's, used again where their key is the same (none without ``layout``)."""
     doc = edition.doc
     infos = [part_info(data) for data in parts]
     recto = bool((doc.book or {}).get("recto"))
+    kept = {name: (key, data) for name, key, data in pieces} if layout else {}
+    made: list[Piece] = []
+    if "front" in kept:  # the last join's front matter: its length is the best guess
+        front_pages = part_info(kept["front"][1]).pages
     front_pages, front = front_pages or 2, None  # else the title page and a page of contents
     for attempt in range(FRONT_ATTEMPTS):
         starts, blanks = _layout(front_pages, [info.pages for info in infos], recto)
@@ -42,7 +56,15 @@ def join_book(edition, config, parts: list[bytes], output, front_pages: int = 0)
                      for anchor, page in info.anchors.items()}
         book = print_book(edition, config, part={"front": True}, toc_pages=toc_pages)
         # Written only when as long as its numbers assumed (the last attempt is written anyway).
-        front, length = _write(book, config, output, None if attempt == FRONT_ATTEMPTS - 1 else front_pages)
+        pages = None if attempt == FRONT_ATTEMPTS - 1 else front_pages
+        key = digest(layout, "front", book.html, list(book.css), [str(sheet) for sheet in book.sheets])
+        if kept.get("front", ("",))[0] == key:
+            front, length = kept["front"][1], part_info(kept["front"][1]).pages
+            front = front if pages is None or length == pages else None
+        else:
+            front, length, refused = _write(book, config, output, pages)
+            if front is not None and layout and not refused:  # (kept, its warnings would be lost)
+                made.append(("front", key, front))
         if front is not None:
             break
         front_pages = length
@@ -50,8 +72,14 @@ def join_book(edition, config, parts: list[bytes], output, front_pages: int = 0)
     folios = list(front_info.folios)
     for number, info in enumerate(infos, start=1):
         folios += [[]] * (number in blanks) + info.folios
-    layer = write_folios(folios, book.sheets, config.source_dir, book.roots, lang=doc.lang, css_strings=book.css)
-    return join(front, parts, blanks, layer), front_info.pages
+    key = digest(layout, "folios", folios, doc.lang, list(book.css), [str(sheet) for sheet in book.sheets])
+    if kept.get("folios", ("",))[0] == key:
+        layer = kept["folios"][1]
+    else:
+        layer = write_folios(folios, book.sheets, config.source_dir, book.roots, lang=doc.lang, css_strings=book.css)
+        if layout:
+            made.append(("folios", key, layer))
+    return join(front, parts, blanks, layer), front_info.pages, tuple(made)
 
 
 def _layout(front_pages: int, counts: list[int], recto: bool) -> tuple[list[int], set[int]]:
@@ -67,12 +95,12 @@ def _layout(front_pages: int, counts: list[int], recto: bool) -> tuple[list[int]
     return starts, blanks
 
 
-def _write(book, config, output, pages: int | None = None) -> tuple[bytes | None, int]:
+def _write(book, config, output, pages: int | None = None) -> tuple[bytes | None, int, list[str]]:
     data, refused, length = write_pdf_part(book.html, book.sheets, config.source_dir, book.roots,
                                            css_strings=book.css, variant=config.pdf_variant, pages=pages)
     output.warnings.extend(f"refused to fetch {url}" for url in refused if f"refused to fetch {url}" not in
                            output.warnings)
-    return data, length
+    return data, length, refused
 
 
-__all__ = ["join_book", "render_part"]
+__all__ = ["Piece", "join_book", "render_part"]

@@ -76,6 +76,11 @@ class Job:
     parts: tuple["Job", ...] = ()
     #: Its join's guess at its front matter's length: the last join's (the manifest's), else 0.
     front_pages: int = 0
+    #: A book joined from parts: the digest of what its join lays out with besides the HTML (engines,
+    #: options, fonts, print templates, the book's own texts), the base of its pieces' keys.
+    layout: str = ""
+    #: Its join's pieces from the last join (diglot.parts.Piece), used again where their key holds.
+    pieces: tuple = ()
 
     @property
     def bilingual(self) -> bool:
@@ -227,7 +232,9 @@ def plan(config: Config, options: BuildOptions, report: BuildReport, cache=None,
                 job = Job(doc.slug, lang, kind, edition_path(lang, doc.slug, kind), langs, fingerprint, (lang,),
                           source=doc.lang, content=content)
                 if kind == "pdf" and split_book(len(doc.files_of) - 1, doc.characters, config):
-                    job = replace(job, parts=part_jobs(job, doc, (common, ui[lang], fonts, templates[kind, False])))
+                    base = (common, ui[lang], fonts, templates[kind, False])
+                    job = replace(job, parts=part_jobs(job, doc, base),
+                                  layout=digest(*base, "join", doc.files_of[0], doc.part_messages[lang][0]))
                 jobs.append(job)
         jobs += _bilingual_jobs(doc, messages, config, wanted, formats, (common, source, fonts), ui, templates)
     if "html" in formats:

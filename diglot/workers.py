@@ -36,6 +36,7 @@ class JobResult:
     warnings: tuple[str, ...]
     peak_kb: int = 0  # the worker's peak resident set so far (ru_maxrss)
     front_pages: int = 0  # a book joined from parts: its front matter's length (the next join's guess)
+    pieces: tuple = ()  # and the pieces its join laid out anew (diglot.parts.Piece), for the next join
 
 
 # --- parsed inputs, per process ------------------------------------------------------------------
@@ -164,7 +165,7 @@ def _render_job(config: Config, options: BuildOptions, job: Job, parts: tuple[by
     # Reproducible e-books: pandoc dates dcterms:modified and the zip entries from this,
     # the time the editions' inputs last changed, so any machine builds the same bytes.
     os.environ["SOURCE_DATE_EPOCH"] = str(_inputs_changed(config, job, editions[0].doc))
-    front = 0
+    front, pieces = 0, ()
     if job.part:  # a book laid out in parts: one of them, or their join
         from .parts import render_part
 
@@ -172,14 +173,17 @@ def _render_job(config: Config, options: BuildOptions, job: Job, parts: tuple[by
     elif job.parts:
         from .parts import join_book
 
-        data, front = join_book(editions[0], config, list(parts), sink, job.front_pages)
+        data, front, pieces = join_book(editions[0], config, list(parts), sink, job.front_pages, job.layout,
+                                        job.pieces)
+        job = replace(job, pieces=())  # (not sent back)
     elif job.bilingual:
         from .bilingual import render_bilingual
 
         data = render_bilingual(job.kind, editions[0], editions[1], config, options, sink)
     else:
         data = publish.render(job.kind, editions[0], job.langs, config, options, sink)
-    return JobResult(job, data, time.perf_counter() - started, tuple(sink.warnings), front_pages=front)
+    return JobResult(job, data, time.perf_counter() - started, tuple(sink.warnings), front_pages=front,
+                     pieces=pieces)
 
 
 def _derive(result: JobResult, job: Job) -> JobResult:

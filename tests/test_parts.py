@@ -237,6 +237,44 @@ def test_an_edit_to_one_chapter_renders_that_part_and_the_join(books):
     assert "新增一句" in "".join(page_texts(split)).replace(" ", "")
 
 
+def _folios(pdf: Path) -> list[str]:
+    """Each page's last line of text: its folio (the title page has none)."""
+    return [next((line.strip() for line in reversed(page.splitlines()) if line.strip()), "")
+            for page in page_texts(pdf)[:-1]]
+
+
+def _contents(pdf: Path) -> list[tuple[str, int]]:
+    texts = page_texts(pdf)
+    return [(m.group(1).strip(), int(m.group(2))) for page in texts[1:4] for m in
+            re.finditer(r"(第\d+部分|小节 [\d.]+)\s*\.{3,}\s*(\d+)\s*$", page, re.M)]
+
+
+def test_an_edit_that_moves_pages_lays_out_the_contents_and_folios_again(books):
+    """The join keeps its front matter and folios for the next join (parts/front-*.pdf,
+    folios-*.pdf): after an edit that makes a chapter a page longer, every later heading's number
+    in the contents and every folio is the page's own, not the last join's."""
+    split, _ = books
+    root = split.parents[2]
+    folder = root / "output" / ".diglot" / "parts" / "zh-Hans" / BOOK
+    assert [len(list(folder.glob(f"{name}-*.pdf"))) for name in ("front", "folios")] == [1, 1]
+    pages, contents = len(page_texts(split)), _contents(split)
+    chapter = root / "source" / BOOK / "c07.md"
+    text = chapter.read_text(encoding="utf-8")
+    added = "\n\n".join(_paragraphs()[:8])
+    chapter.write_text(text.replace("\n## 小节 7.2", f"\n{added}\n\n## 小节 7.2", 1), encoding="utf-8")
+    build(root)
+    assert len(page_texts(split)) > pages
+    after = _contents(split)
+    assert len(after) == len(contents) and after != contents
+    texts = page_texts(split)
+    for title, page in after:
+        assert re.sub(r"\s", "", title) in re.sub(r"\s", "", texts[page - 1]), f"{title} is not on page {page}"
+    folios = _folios(split)
+    assert all(folio == str(number) for number, folio in enumerate(folios, 1) if folio.isdigit())
+    assert sum(folio.isdigit() for folio in folios) > len(folios) * 0.8
+    assert [len(list(folder.glob(f"{name}-*.pdf"))) for name in ("front", "folios")] == [1, 1]  # the old gone
+
+
 def test_the_join_takes_the_front_matters_length_from_the_last_join_and_makes_the_same_book(books, monkeypatch):
     """The front matter's length is known only once it is laid out with the parts' page numbers:
     a join guesses it, and lays it out again when wrong. The manifest keeps the last join's
@@ -262,13 +300,52 @@ def test_the_join_takes_the_front_matters_length_from_the_last_join_and_makes_th
 
     def join(guess: int) -> tuple[bytes, int, int]:
         layouts.clear()
-        data, length = diglot.parts.join_book(edition, config, parts, Output(split, "zh-Hans", "pdf"), guess)
+        data, length, _pieces = diglot.parts.join_book(edition, config, parts, Output(split, "zh-Hans", "pdf"),
+                                                       guess)
         return data, length, len(layouts)
 
     unguessed, guessed = join(0), join(front)
     assert front > 2 and unguessed[1] == guessed[1] == front  # title page and more than a page of contents
     assert (unguessed[2], guessed[2]) == (2, 1)
     assert guessed[0] == unguessed[0]
+
+
+def test_the_join_lays_out_its_front_matter_and_folios_again_only_when_what_they_show_moved(books, monkeypatch):
+    """A join keeps what it laid out besides the parts (the front matter, the folios) under the key
+    of what they were laid out from; the next join uses them where the key holds (an edit that
+    moves no page number), byte for byte the book laid out anew, and lays them out again when
+    anything they are made from differs."""
+    import diglot.parts
+    from diglot.config import load_config
+    from diglot.report import Output
+    from diglot.workers import load_edition
+
+    split, _ = books
+    root = split.parents[2]
+    config = load_config(root)
+    edition = load_edition(config, BOOK, "zh-Hans")
+    parts = [(root / "output" / ".diglot" / "parts" / "zh-Hans" / BOOK / f"{n:03d}.pdf").read_bytes()
+             for n in range(1, CHAPTERS + 1)]
+    laid_out = []
+    for name in ("write_pdf_part", "write_folios"):
+        original = getattr(diglot.parts, name)
+        monkeypatch.setattr(diglot.parts, name, lambda *a, _name=name, _original=original, **k:
+                            laid_out.append(_name) or _original(*a, **k))
+
+    def join(parts, layout, pieces=()):
+        laid_out.clear()
+        data, _length, made = diglot.parts.join_book(edition, config, parts, Output(split, "zh-Hans", "pdf"), 0,
+                                                     layout, pieces)
+        return data, sorted(laid_out), made
+
+    anew, laid, pieces = join(parts, "layout A")
+    assert laid == ["write_folios", "write_pdf_part", "write_pdf_part"]  # (the guess of 2 pages is short)
+    assert sorted(name for name, _key, _data in pieces) == ["folios", "front"]
+    again = join(parts, "layout A", pieces)
+    assert again == (anew, [], ())  # nothing laid out, the same bytes
+    other = join(parts, "layout B", pieces)  # e.g. another stylesheet: its keys differ
+    assert other[0] == anew and other[1] == ["write_folios", "write_pdf_part"]  # (its length guessed right)
+    assert join(parts, "", pieces)[1] == laid  # without a layout key nothing is used again
 
 
 def _english_paragraphs() -> list[str]:
