@@ -240,7 +240,7 @@ def test_billion_laughs_is_refused_at_once_naming_the_file(project):
     started = time.perf_counter()
     with pytest.raises(DiglotError) as caught:
         import_xliff(load_config(project), bomb)
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 10  # a hang guard: expanded, the entities take minutes and gigabytes
     assert str(caught.value).startswith(f"{bomb}:2: ") and "DOCTYPE" in str(caught.value)
     result = diglot(project, "xliff", "import", "bomb.xlf")
     assert result.returncode == 1 and "Traceback" not in result.stderr
