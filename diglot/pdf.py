@@ -175,8 +175,13 @@ def weasyprint_version() -> str:
     return weasyprint.__version__
 
 
+#: Whether this process (or the fork server it was forked from: diglot.preload) has warmed up.
+WARM = False
+
+
 def warm_up(langs=None) -> None:
     """Import WeasyPrint and load the faces of ``langs`` (the default languages) once (worker start-up)."""
+    global WARM
     from weasyprint import HTML
 
     from .fonts import css_stack
@@ -185,6 +190,7 @@ def warm_up(langs=None) -> None:
     paragraphs = "".join(f'<p lang="{tag}" style=\'font-family: {css_stack(tag, "serif")}\'>网络 網路 Net</p>'
                          for tag in langs or DEFAULT_LANGUAGES)
     HTML(string=paragraphs).write_pdf()
+    WARM = True
 
 
 # --- corrections to WeasyPrint's layout -------------------------------------------------------

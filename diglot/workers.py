@@ -235,7 +235,8 @@ def warm_worker() -> None:
 
 #: Imported once by the server workers are forked from, not by every worker: WeasyPrint
 #: alone takes about a second to import (its cffi declarations, fontTools).
-WORKER_PRELOAD = ["weasyprint", "pikepdf", "diglot.pdf", "diglot.publish", "diglot.bilingual", "diglot.printshop"]
+WORKER_PRELOAD = ["weasyprint", "pikepdf", "diglot.pdf", "diglot.publish", "diglot.bilingual", "diglot.printshop",
+                  "diglot.preload"]
 
 
 def _worker_context(pdf: bool):
@@ -300,7 +301,10 @@ def _init_worker(warm: bool, build: int) -> None:
     _die_with(build)
     limit_memory(JOB_MEMORY)
     if warm:
-        warm_worker()
+        from . import pdf
+
+        if not pdf.WARM:  # (warmed up in the fork server, diglot.preload, unless that failed)
+            warm_worker()
     gc.freeze()  # what is loaded now stays: collections after each book look at that book only
 
 

@@ -243,3 +243,21 @@ def test_a_manifest_written_in_pieces_is_the_json_written_at_once(tmp_path, batc
     assert path.read_bytes() == json.dumps(data, sort_keys=True, ensure_ascii=False,
                                            separators=(",", ":")).encode("utf-8")
     assert json.loads(path.read_text(encoding="utf-8")) == data
+
+
+def _worker_state() -> tuple[bool, bool]:
+    import diglot.pdf
+
+    return diglot.pdf.WARM, "weasyprint" in sys.modules
+
+
+def test_pdf_workers_are_forked_from_a_server_that_loaded_weasyprint_and_the_faces():
+    """The fork server imports WeasyPrint and loads the faces (diglot.preload) while the build reads
+    and plans: a worker forked from it starts with both, not loading them before its first job."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from diglot import workers
+
+    context = workers._worker_context(pdf=True)
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        assert pool.submit(_worker_state).result() == (True, True)
