@@ -158,7 +158,7 @@ def _run(config, options, jobs: list[Job], manifest, report, progress, sources) 
         extra = {"slug": job.slug, "editions": list(job.editions)}
         if job.part:
             extra["part"] = job.part
-        if result.front_pages:
+        if result.front_pages and not job.part:
             extra["front_pages"] = result.front_pages
         if result.pieces:
             joins.keep(job, result.pieces)
@@ -172,7 +172,7 @@ def _run(config, options, jobs: list[Job], manifest, report, progress, sources) 
             saved = time.monotonic()
         if progress:
             progress(job.rel, done, total)
-        return joins.done(job) if job.part else []
+        return joins.done(job, result.front_pages) if job.part else []
 
     execute(config, options, tasks, on_done)
 
@@ -193,6 +193,7 @@ class _Joins:
         self.books: dict[str, Job] = {}
         self.book_of: dict[str, str] = {}  # part → its book's output
         self.parts = 0  # parts to render
+        self.guesses: dict[str, int] = {}  # book's output → its front matter's length, guessed by a part
 
     def tasks(self, job: Job) -> list:
         if not job.parts:
@@ -204,17 +205,26 @@ class _Joins:
         self.waiting[job.rel], self.books[job.rel] = {part.rel for part in stale}, job
         self.book_of.update((part.rel, job.rel) for part in stale)
         self.parts += len(stale)
+        if not self._front_hint(job) and not (self.reuse and self._pieces(job)):
+            stale[0] = replace(stale[0], front_pages=-1)  # no guess at the front's length: its first part makes one
         return [(part, ()) for part in stale]
 
-    def done(self, part: Job) -> list:
+    def done(self, part: Job, front_pages: int = 0) -> list:
         book = self.book_of.pop(part.rel)
         self.waiting[book].discard(part.rel)
+        if front_pages > 0:
+            self.guesses[book] = front_pages
         return [] if self.waiting[book] else [self._join(self.books.pop(book))]
 
-    def _join(self, job: Job) -> tuple:
+    def _front_hint(self, job: Job) -> int:
+        """The last join's front matter length (the manifest's), or 0."""
         last = self.manifest.data["outputs"].get(job.rel) or {}
         front = last.get("front_pages") if isinstance(last, dict) else None
-        if isinstance(front, int) and 0 < front < 10_000:  # (a hint: any other value is no hint)
+        return front if isinstance(front, int) and 0 < front < 10_000 else 0  # (any other value is no hint)
+
+    def _join(self, job: Job) -> tuple:
+        front = self._front_hint(job) or self.guesses.pop(job.rel, 0)
+        if front:
             job = replace(job, front_pages=front)
         pieces = tuple((path.stem.split("-", 1)[0], path.stem.split("-", 1)[1], path.read_bytes())
                        for path in (self._pieces(job) if self.reuse else ()))

@@ -22,11 +22,41 @@ from .publish import print_book
 #: How often the front matter is laid out again when its page numbers change its own length.
 FRONT_ATTEMPTS = 4
 
+
 def render_part(edition, config, number: int, output) -> bytes:
     """Chapter ``number`` (1-based) of the book ``edition``, laid out alone."""
     chapter = edition.doc.body[number - 1]
     book = print_book(edition, config, part={"front": False, "body": [chapter]})
     return _write(book, config, output)[0]
+
+
+class _AnyPage(dict):
+    """Every anchor's page number is ``number`` (the contents laid out before the parts are known)."""
+
+    def __init__(self, number: int):
+        super().__init__()
+        self.number = number
+
+    def __contains__(self, anchor) -> bool:
+        return True
+
+    def __getitem__(self, anchor) -> int:
+        return self.number
+
+    def get(self, anchor, default=None) -> int:
+        return self.number
+
+
+def front_length(edition, config, part: bytes) -> int:
+    """How many pages the front matter (title page and contents) will take, laid out with every
+    number as wide as the book's last page number will about be (from ``part``'s length, a chapter
+    of it): the join's guess when no join before it knows (a first build, --force), made beside
+    the other parts instead of after them. Laid out, not written."""
+    from .report import Output
+
+    pages = part_info(part).pages * len(edition.doc.body) + 1
+    book = print_book(edition, config, part={"front": True}, toc_pages=_AnyPage(pages))
+    return _write(book, config, Output(config.output_dir / "front.pdf", edition.doc.lang, "pdf"), 0)[1]
 
 
 #: What a join lays out besides its parts, kept for the next one: (name, key, PDF), the name
@@ -103,4 +133,4 @@ def _write(book, config, output, pages: int | None = None) -> tuple[bytes | None
     return data, length, refused
 
 
-__all__ = ["Piece", "join_book", "render_part"]
+__all__ = ["Piece", "front_length", "join_book", "render_part"]

@@ -74,7 +74,8 @@ class Job:
     part: int = 0
     #: A book's PDF joined from parts: the jobs of its parts, each with its own fingerprint.
     parts: tuple["Job", ...] = ()
-    #: Its join's guess at its front matter's length: the last join's (the manifest's), else 0.
+    #: Its join's guess at its front matter's length: the last join's (the manifest's), else 0;
+    #: on a part, -1 asks it to guess that length for a join that has no guess (diglot.parts.front_length).
     front_pages: int = 0
     #: A book joined from parts: the digest of what its join lays out with besides the HTML (engines,
     #: options, fonts, print templates, the book's own texts), the base of its pieces' keys.

@@ -35,7 +35,8 @@ class JobResult:
     seconds: float
     warnings: tuple[str, ...]
     peak_kb: int = 0  # the worker's peak resident set so far (ru_maxrss)
-    front_pages: int = 0  # a book joined from parts: its front matter's length (the next join's guess)
+    front_pages: int = 0  # a book joined from parts: its front matter's length (the next join's guess);
+    # a part asked for one (Job.front_pages -1): the front matter's length laid out with rough numbers
     pieces: tuple = ()  # and the pieces its join laid out anew (diglot.parts.Piece), for the next join
 
 
@@ -170,6 +171,10 @@ def _render_job(config: Config, options: BuildOptions, job: Job, parts: tuple[by
         from .parts import render_part
 
         data = render_part(editions[0], config, job.part, sink)
+        if job.front_pages < 0:  # its join has no guess at the front matter's length: make one
+            from .parts import front_length
+
+            front = front_length(editions[0], config, data)
     elif job.parts:
         from .parts import join_book
 

@@ -310,6 +310,24 @@ def test_the_join_takes_the_front_matters_length_from_the_last_join_and_makes_th
     assert guessed[0] == unguessed[0]
 
 
+def test_a_first_join_is_given_the_front_matters_length_by_the_first_part(books):
+    """With no last join to learn from (a first build, --force) the first part guesses the front
+    matter's length beside the other parts, laid out with every number as wide as the book's last
+    page will about be: the guess is the length the join found (the manifest's), so the join
+    lays its front matter out once."""
+    from diglot.config import load_config
+    from diglot.parts import front_length
+    from diglot.workers import load_edition
+
+    split, _ = books
+    root = split.parents[2]
+    entry = json.loads((root / "output" / ".diglot" / "manifest.json").read_text(encoding="utf-8"))["outputs"]
+    config = load_config(root)
+    edition = load_edition(config, BOOK, "zh-Hans")
+    first = (root / "output" / ".diglot" / "parts" / "zh-Hans" / BOOK / "001.pdf").read_bytes()
+    assert front_length(edition, config, first) == entry[f"zh-Hans/{BOOK}.pdf"]["front_pages"] > 2
+
+
 def test_the_join_lays_out_its_front_matter_and_folios_again_only_when_what_they_show_moved(books, monkeypatch):
     """A join keeps what it laid out besides the parts (the front matter, the folios) under the key
     of what they were laid out from; the next join uses them where the key holds (an edit that
