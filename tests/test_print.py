@@ -934,3 +934,23 @@ def test_leaving_out_copies_of_the_natural_line_changes_no_line(align):
     every, fewer = render(False), render(True)
     assert len(every) > 5000
     assert fewer == every
+
+
+def test_templates_compiled_once_per_process_are_compiled_again_when_edited(tmp_path):
+    """Each render makes its own Jinja environment (its own UI strings) and shares the compiled
+    templates of the process: an edited template renders its new text, and one compiled for
+    new-style gettext (diglot.render.install_translations) is never the one an environment
+    with old-style gettext runs, nor the other way round (they compile {% trans %} otherwise)."""
+    from diglot.render import make_environment
+
+    template = tmp_path / "t.txt.j2"
+    template.write_text("one {{ x }}: {% trans n=2 %}{{ n }} left{% endtrans %}", encoding="utf-8")
+
+    def render(newstyle: bool) -> str:
+        env = make_environment(tmp_path)
+        env.install_gettext_callables(lambda text: text, lambda one, many, n: many, newstyle=newstyle)
+        return env.get_template("t.txt.j2").render(x=1)
+
+    assert [render(True), render(False), render(True)] == ["one 1: 2 left"] * 3
+    template.write_text("two {{ x }}", encoding="utf-8")
+    assert render(True) == render(False) == "two 1"
