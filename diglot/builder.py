@@ -162,6 +162,8 @@ def _run(config, options, jobs: list[Job], manifest, report, progress, sources) 
             extra["front_pages"] = result.front_pages
         if result.pieces:
             joins.keep(job, result.pieces)
+        if result.lines:
+            atomic_write(_lines_path(output_dir, job), result.lines)
         manifest.record(output_dir, job.rel, job.fingerprint, extra)
         made = Output(path, job.lang, job.kind, len(result.data), result.seconds, list(result.warnings))
         (report.parts if job.part else report.outputs).append(made)
@@ -207,6 +209,8 @@ class _Joins:
         self.parts += len(stale)
         if not self._front_hint(job) and not (self.reuse and self._pieces(job)):
             stale[0] = replace(stale[0], front_pages=-1)  # no guess at the front's length: its first part makes one
+        if self.reuse:  # each part's last lines (--force: weighed anew)
+            stale = [replace(part, lines=_read_or_empty(_lines_path(self.output_dir, part))) for part in stale]
         return [(part, ()) for part in stale]
 
     def done(self, part: Job, front_pages: int = 0) -> list:
@@ -243,6 +247,18 @@ class _Joins:
             for old in folder.glob(f"{name}-*.pdf"):
                 if old.stem != f"{name}-{key}":
                     old.unlink(missing_ok=True)
+
+
+def _lines_path(output_dir: Path, part: Job) -> Path:
+    """Where the lines of a book's part (diglot.pdf.LineMemory) are kept: beside its PDF."""
+    return (output_dir / part.rel).with_suffix(".lines.json")
+
+
+def _read_or_empty(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
 
 
 def execute(config: Config, options: BuildOptions, tasks: list, on_done: Callable[[JobResult], list]) -> None:

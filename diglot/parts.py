@@ -23,11 +23,12 @@ from .publish import print_book
 FRONT_ATTEMPTS = 4
 
 
-def render_part(edition, config, number: int, output) -> bytes:
-    """Chapter ``number`` (1-based) of the book ``edition``, laid out alone."""
+def render_part(edition, config, number: int, output, lines=None) -> bytes:
+    """Chapter ``number`` (1-based) of the book ``edition``, laid out alone; its paragraphs' lines
+    taken from and kept in ``lines`` (a diglot.pdf.LineMemory: the last layout's), if given."""
     chapter = edition.doc.body[number - 1]
     book = print_book(edition, config, part={"front": False, "body": [chapter]})
-    return _write(book, config, output)[0]
+    return _write(book, config, output, lines=lines)[0]
 
 
 class _AnyPage(dict):
@@ -125,9 +126,10 @@ def _layout(front_pages: int, counts: list[int], recto: bool) -> tuple[list[int]
     return starts, blanks
 
 
-def _write(book, config, output, pages: int | None = None) -> tuple[bytes | None, int, list[str]]:
+def _write(book, config, output, pages: int | None = None, lines=None) -> tuple[bytes | None, int, list[str]]:
     data, refused, length = write_pdf_part(book.html, book.sheets, config.source_dir, book.roots,
-                                           css_strings=book.css, variant=config.pdf_variant, pages=pages)
+                                           css_strings=book.css, variant=config.pdf_variant, pages=pages,
+                                           lines=lines)
     output.warnings.extend(f"refused to fetch {url}" for url in refused if f"refused to fetch {url}" not in
                            output.warnings)
     return data, length, refused

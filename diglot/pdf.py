@@ -22,6 +22,7 @@ from typing import Callable, Iterator
 from urllib.parse import unquote, urlparse
 
 from .errors import DiglotError
+from .manifest import digest
 from .pdffonts import shrink_fonts
 from .typography import (
     CLOSING, OPENING, STOPS, compression_rank, count_cjk, count_cjk_letters, is_cjk, is_cjk_language,
@@ -92,19 +93,20 @@ PART_KEY = "/DiglotPart"
 
 def write_pdf_part(html: str, stylesheets: list[Path], base_dir: Path, roots: list[Path], *,
                    variant: str | None = "pdf/ua-1", css_strings: tuple[str, ...] = (),
-                   pages: int | None = None) -> tuple[bytes | None, list[str], int]:
+                   pages: int | None = None, lines: LineMemory | None = None) -> tuple[bytes | None, list[str], int]:
     """One part of a book laid out apart (diglot/parts.py): ``write_pdf``, less what depends on where
     the part falls in the book. Margin boxes showing a page counter (folios) are left out, each page
     noting which it had (the join sets them with the book's numbers); links to anchors of other
     parts are kept, to a stand-in anchor on the first page that the join replaces with the real one.
     With ``pages``, a layout of another length is not written (None): the front matter whose page
-    numbers assumed its length is laid out again. Returns the PDF, the refused URLs, the length."""
+    numbers assumed its length is laid out again. ``lines``: the paragraphs' lines are taken from and
+    kept in it (LineMemory). Returns the PDF, the refused URLs, the length."""
     import json
 
     import pydyf
 
     document, css, fetcher = _document(html, stylesheets, base_dir, roots, css_strings)
-    with book_layout():
+    with book_layout(), remembered_lines(lines):
         rendered = document.render(stylesheets=css, pdf_variant=variant)
         if pages is not None and len(rendered.pages) != pages:
             return None, fetcher.refused, len(rendered.pages)
@@ -565,6 +567,126 @@ def _expand(context, box, expansion: _Expansion, x_advance: float, cursor: _Curs
     return x_advance
 
 
+# --- lines remembered between builds (3.) ----------------------------------------------------------
+
+#: Bump when the breakers would choose other lines for the same paragraph (their constants are
+#: part of the key already): remembered choices from another version are then not used.
+LINES_FORMAT = "diglot-lines/1"
+#: The computed properties of a paragraph's boxes that its lines depend on (with their texts and
+#: the measure): a paragraph whose boxes agree on all of them is laid out the same way again.
+LINE_PROPERTIES = (
+    "font_family", "font_size", "font_style", "font_weight", "font_stretch", "font_variant_ligatures",
+    "font_variant_position", "font_variant_caps", "font_variant_numeric", "font_variant_alternates",
+    "font_variant_east_asian", "font_feature_settings", "font_variation_settings", "font_kerning",
+    "font_language_override", "letter_spacing", "word_spacing", "text_indent", "text_transform", "hyphens",
+    "hyphenate_character", "hyphenate_limit_chars", "hyphenate_limit_zone", "lang", "white_space",
+    "overflow_wrap", "word_break", "tab_size", "text_align_all", "text_align_last", "direction",
+    "unicode_bidi", "display", "float", "position", "margin_left", "margin_right", "padding_left",
+    "padding_right", "border_left_width", "border_right_width", "border_left_style", "border_right_style",
+    "vertical_align", "line_height")
+
+
+class LineMemory:
+    """The lines chosen for each paragraph of a layout, kept for the next layout of the same part
+    (diglot/parts.py): a paragraph whose text, computed styles and measure are the same is set on
+    the same path without weighing every candidate line again (a chapter laid out again after an
+    edit to one paragraph: the others' lines as they were, a third of the layout's time). Keyed
+    by ``key`` (the fonts, engines and templates the part is laid out with: plan.Job.layout) and
+    the breakers' own settings; any other key, or a file that is not one, is no memory at all."""
+
+    def __init__(self, key: str, data: bytes = b""):
+        import json
+
+        self.key = digest(LINES_FORMAT, key, _breaker_settings())
+        self.given: dict[str, dict] = {}
+        self.paths: dict[str, tuple[list[dict], set]] = {}  # paragraph → (its breakers' memos, its lines made)
+        try:
+            stored = json.loads(data) if data else {}
+        except ValueError:
+            stored = {}
+        if isinstance(stored, dict) and stored.get("key") == self.key and isinstance(stored.get("lines"), dict):
+            self.given = stored["lines"]
+
+    def paragraph(self, memo: dict, paragraph: str | None, choices: tuple[str, ...]) -> set | None:
+        """Fill ``memo`` (a breaker's, choosing among ``choices``) with the paragraph's remembered
+        lines; returns the set the starts of the lines it makes go in (None: not remembered)."""
+        if paragraph is None:
+            return None
+        remembered = self.given.get(paragraph)
+        for key, value in (remembered.items() if isinstance(remembered, dict) else ()):
+            run, _, skip = key.partition("|")
+            if _remembered_line(value, choices) and run.isdigit():
+                choice, cost, after = value
+                memo[(skip, int(run))] = (choice, cost, tuple(after) if after is not None else None)
+        memos, used = self.paths.setdefault(paragraph, ([], set()))  # (laid out again: on the next page)
+        memos.append(memo)
+        return used
+
+    def dumps(self) -> bytes:
+        """The lines made, as the next layout reads them (``data``)."""
+        import json
+
+        lines = {}
+        for paragraph, (memos, used) in self.paths.items():
+            merged = {key: value for memo in reversed(memos) for key, value in memo.items()}
+            made = {f"{run}|{skip}": merged[skip, run] for skip, run in sorted(used) if (skip, run) in merged}
+            if made:
+                lines[paragraph] = made
+        return json.dumps({"key": self.key, "lines": lines}, ensure_ascii=False, sort_keys=True).encode("utf-8")
+
+
+def _remembered_line(value, choices: tuple[str, ...]) -> bool:
+    """A remembered line's shape: [choice, cost, [next start, hyphen run] or null]."""
+    if not (isinstance(value, list) and len(value) == 3 and value[0] in choices
+            and isinstance(value[1], (int, float)) and not isinstance(value[1], bool)):
+        return False
+    after = value[2]
+    return after is None or (isinstance(after, list) and len(after) == 2 and isinstance(after[0], (str, type(None)))
+                             and isinstance(after[1], int) and not isinstance(after[1], bool))
+
+
+_LINES: LineMemory | None = None
+
+
+@contextmanager
+def remembered_lines(memory: LineMemory | None) -> Iterator[None]:
+    """Within the block, paragraphs' lines are taken from and kept in ``memory`` (None: neither)."""
+    global _LINES
+    _LINES = memory
+    try:
+        yield
+    finally:
+        _LINES = None
+
+
+def _breaker_settings() -> str:
+    return repr((CHOICES, STRETCH_LIMIT, HALF, SPACED_COST, LONE_COST, PUSH_IN_COST, MIN_SPACE, MAX_SPACE,
+                 SHRINK_ROOM, MAX_HYPHENS, HYPHEN_COST, RAGGED_HYPHEN_COST, TRACKING, TRACKING_COST,
+                 LEAVE_OUT_COPIES, _LatinBreaks.CHOICES, _RaggedBreaks.CHOICES, LINE_PROPERTIES))
+
+
+def _paragraph_key(box, breaker: str, width: float) -> str | None:
+    """What the lines of the paragraph ``box`` (a LineBox) depend on, hashed: its boxes' texts and
+    LINE_PROPERTIES, the breaker and the measure. None when it holds anything else (an image, an
+    inline block: sizes of their own), which is then always weighed anew."""
+    from weasyprint.formatting_structure import boxes
+
+    parts: list = [breaker, width]
+    stack = [box]
+    while stack:
+        item = stack.pop()
+        style = tuple(repr(item.style[name]) for name in LINE_PROPERTIES)
+        if isinstance(item, boxes.TextBox):
+            parts.append(("text", item.text, style))
+        elif type(item) in (boxes.LineBox, boxes.InlineBox):
+            parts.append((type(item).__name__, item.element_tag, bool(getattr(item, "is_leader", False)),
+                          len(item.children), style))
+            stack.extend(reversed(item.children))
+        else:
+            return None
+    return digest(repr(parts))
+
+
 # --- Chinese line adjustment (3.) ----------------------------------------------------------------
 
 #: The choices for each line: laid out one or two em past the measure, then compressed back
@@ -620,9 +742,11 @@ def _split_line(original: Callable) -> Callable:
                                   first_letter_style if first else None, first_line_style if first else None)
             return result, copies
 
-        breaks = kind(context, box, attempt, max_x)
+        breaks = kind(context, box, attempt, max_x, first_letter_style or first_line_style)
         run = breaks.run_before(skip_stack)
-        made = breaks.line(skip_stack, position_x, breaks.best(skip_stack, position_x, run), run)
+        choice = breaks.best(skip_stack, position_x, run)
+        breaks.chosen(skip_stack, run)
+        made = breaks.line(skip_stack, position_x, choice, run)
         (result, copies), _cost, _run = made
         for items, copy in zip(lists, copies):
             items[:] = copy
@@ -683,15 +807,27 @@ class _Breaks:
     CHOICES: tuple[str, ...] = ()
     exploring = False  # in best(): weighing candidates, not making the line chosen
 
-    def __init__(self, context, box, attempt, max_x: float):
+    def __init__(self, context, box, attempt, max_x: float, first_style=None):
         self.context, self.box, self.attempt, self.max_x = context, box, attempt, max_x
         self.em = box.style["font_size"]
         memo = context.__dict__.setdefault("diglot_lines", {})
-        self.memo = memo.setdefault((type(self).__name__, id(box), round(max_x - box.position_x, 3)), {})
-        self.runs = memo.setdefault(("runs", id(box), round(max_x - box.position_x, 3)), {})
+        width = round(max_x - box.position_x, 3)
+        key = (type(self).__name__, id(box), width)
+        known = key in memo
+        self.memo = memo.setdefault(key, {})
+        self.runs = memo.setdefault(("runs", id(box), width), {})
+        # Chosen in an earlier build (LineMemory): the path through the paragraph, not weighed again.
+        if not known and _LINES is not None and first_style is None:
+            memo[("used", *key)] = _LINES.paragraph(self.memo, _paragraph_key(box, key[0], width), self.CHOICES)
+        self.used = memo.get(("used", *key))
         #: start → the natural line's right edge, and whether it ends in a hyphen (Latin) or is
         #: the paragraph's last (Chinese)
         self.natural: dict[str, tuple[float, bool]] = {}
+
+    def chosen(self, skip, run: int) -> None:
+        """The line starting at ``skip`` is made (LineMemory keeps the choice for the next build)."""
+        if self.used is not None:
+            self.used.add((repr(skip), run))
 
     def run_before(self, skip) -> int:
         """Hyphenated lines just before the line starting at ``skip`` (as the chosen lines left it)."""

@@ -78,10 +78,13 @@ class Job:
     #: on a part, -1 asks it to guess that length for a join that has no guess (diglot.parts.front_length).
     front_pages: int = 0
     #: A book joined from parts: the digest of what its join lays out with besides the HTML (engines,
-    #: options, fonts, print templates, the book's own texts), the base of its pieces' keys.
+    #: options, fonts, print templates, the book's own texts), the base of its pieces' keys; a part:
+    #: of what it lays out with (engines, options, fonts, print templates), its lines' key.
     layout: str = ""
     #: Its join's pieces from the last join (diglot.parts.Piece), used again where their key holds.
     pieces: tuple = ()
+    #: A part: its last layout's lines (diglot.pdf.LineMemory), used again where a paragraph is the same.
+    lines: bytes = b""
 
     @property
     def bilingual(self) -> bool:
@@ -267,7 +270,7 @@ def part_jobs(job: Job, doc: "Summary", base: tuple) -> tuple[Job, ...]:
         own = (doc.files_of[number], doc.part_messages[lang][number])
         fingerprint = digest(*base, "part.pdf", number, head, own)
         jobs.append(Job(job.slug, lang, "part.pdf", f".diglot/parts/{lang}/{job.slug}/{number:03d}.pdf", job.langs,
-                        fingerprint, job.editions, source=job.source, part=number))
+                        fingerprint, job.editions, source=job.source, part=number, layout=digest(*base, "lines")))
     return tuple(jobs)
 
 

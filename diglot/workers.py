@@ -38,6 +38,7 @@ class JobResult:
     front_pages: int = 0  # a book joined from parts: its front matter's length (the next join's guess);
     # a part asked for one (Job.front_pages -1): the front matter's length laid out with rough numbers
     pieces: tuple = ()  # and the pieces its join laid out anew (diglot.parts.Piece), for the next join
+    lines: bytes = b""  # a part: its paragraphs' lines (diglot.pdf.LineMemory), for its next layout
 
 
 # --- parsed inputs, per process ------------------------------------------------------------------
@@ -166,11 +167,15 @@ def _render_job(config: Config, options: BuildOptions, job: Job, parts: tuple[by
     # Reproducible e-books: pandoc dates dcterms:modified and the zip entries from this,
     # the time the editions' inputs last changed, so any machine builds the same bytes.
     os.environ["SOURCE_DATE_EPOCH"] = str(_inputs_changed(config, job, editions[0].doc))
-    front, pieces = 0, ()
+    front, pieces, lines = 0, (), b""
     if job.part:  # a book laid out in parts: one of them, or their join
         from .parts import render_part
+        from .pdf import LineMemory
 
-        data = render_part(editions[0], config, job.part, sink)
+        memory = LineMemory(job.layout, job.lines)
+        data = render_part(editions[0], config, job.part, sink, memory)
+        lines = memory.dumps()
+        job = replace(job, lines=b"")  # (not sent back)
         if job.front_pages < 0:  # its join has no guess at the front matter's length: make one
             from .parts import front_length
 
@@ -188,7 +193,7 @@ def _render_job(config: Config, options: BuildOptions, job: Job, parts: tuple[by
     else:
         data = publish.render(job.kind, editions[0], job.langs, config, options, sink)
     return JobResult(job, data, time.perf_counter() - started, tuple(sink.warnings), front_pages=front,
-                     pieces=pieces)
+                     pieces=pieces, lines=lines)
 
 
 def _derive(result: JobResult, job: Job) -> JobResult:

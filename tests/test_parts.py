@@ -237,6 +237,91 @@ def test_an_edit_to_one_chapter_renders_that_part_and_the_join(books):
     assert "新增一句" in "".join(page_texts(split)).replace(" ", "")
 
 
+def _laid_out_again(root: Path, lang: str, number: int, edit, monkeypatch) -> tuple[int, int]:
+    """Lay part ``number`` out again after ``edit`` (a function of the chapter's text), with and
+    without the lines the last build kept (diglot.pdf.LineMemory): the same bytes either way; the
+    lines WeasyPrint laid out each way. The chapter's text is put back."""
+    import weasyprint.layout.inline
+
+    from diglot.builder import _Joins
+    from diglot.config import load_config
+    from diglot.manifest import Manifest
+    from diglot.parts import render_part
+    from diglot.pdf import LineMemory
+    from diglot.plan import BuildOptions, plan
+    from diglot.report import BuildReport, Output
+    from diglot.workers import load_edition
+
+    config = load_config(root)
+    book = next(job for job in plan(config, BuildOptions(), BuildReport()) if job.rel == f"{lang}/{BOOK}.pdf")
+    part = book.parts[number - 1]
+    kept = (root / "output" / part.rel).with_suffix(".lines.json").read_bytes()
+    assert LineMemory(part.layout, kept).given, "the last build kept no lines under this part's key"
+    assert not LineMemory("another layout", kept).given  # (fonts, templates, engines: another key)
+    chapter = root / "source" / BOOK / sorted(p.name for p in (root / "source" / BOOK).glob("c*.md"))[number - 1]
+    text = chapter.read_text(encoding="utf-8")
+    chapter.write_text(edit(text), encoding="utf-8")
+    try:
+        manifest = Manifest.load(root / "output" / ".diglot" / "manifest.json")
+        book = next(job for job in plan(config, BuildOptions(), BuildReport()) if job.rel == book.rel)
+        tasks = dict(_Joins(config.output_dir, manifest).tasks(book))  # (the build hands each stale part its lines)
+        assert [job.lines for job in tasks if job.part == number] == [kept]
+        assert [job.lines for job in dict(_Joins(config.output_dir, manifest, reuse=False).tasks(book))] == [b""]
+        edition = load_edition(config, BOOK, lang)
+        counted = []
+        original = weasyprint.layout.inline.split_inline_box
+        monkeypatch.setattr(weasyprint.layout.inline, "split_inline_box",
+                            lambda *a, **k: counted.append(1) or original(*a, **k))
+        sink = Output(root / "output" / "x.pdf", lang, "pdf")
+        anew = render_part(edition, config, number, sink)
+        fresh = len(counted)
+        again = render_part(edition, config, number, sink, LineMemory(part.layout, kept))
+        assert again == anew, "the remembered lines made another part than weighing every line"
+        return fresh, len(counted) - fresh
+    finally:
+        chapter.write_text(text, encoding="utf-8")
+
+
+def test_a_part_laid_out_again_takes_the_lines_of_its_unchanged_paragraphs_from_the_last_build(books, monkeypatch):
+    """Each part keeps the lines chosen for its paragraphs (beside its PDF, .lines.json); laid out
+    again after an edit, a paragraph whose text, styles and measure are the same is set on the
+    same path without weighing every candidate line again: the same bytes as a layout weighing
+    everything, edited paragraphs weighed anew, and a note with the very text of a paragraph (a
+    smaller size) not taken for it."""
+    split, _ = books
+    root = split.parents[2]
+    paragraphs = _paragraphs()
+    paragraph = paragraphs[(4 * 12 + 2) % len(paragraphs)]  # (one of chapter 5's: make_book)
+
+    def edit(text: str) -> str:
+        text = text.replace("\n## 小节 5.2", "\n这一段是新的，前后的段落不变。[^m]\n\n## 小节 5.2", 1)
+        return text + f"\n[^m]: {paragraph}\n"
+
+    fresh, again = _laid_out_again(root, "zh-Hans", 5, edit, monkeypatch)
+    assert again < fresh / 2, (fresh, again)
+
+
+@pytest.mark.parametrize("lang", ["zh-Hans", "en"])
+def test_remembered_lines_are_never_another_paragraphs_of_the_same_text(lang, tmp_path):
+    """The same text at the same measure in another size (or indent, face, spacing) is another
+    paragraph: laid out again with the lines the first layout kept, every paragraph takes its
+    own, and the PDF is the same."""
+    from diglot.fonts import css_stack
+    from diglot.pdf import LineMemory, write_pdf_part
+
+    text = " ".join(_english_paragraphs()[:2]) if lang == "en" else "".join(_paragraphs()[:2])
+    css = (f"body {{ font-family: {css_stack(lang, 'serif')}; text-align: justify; hyphens: auto; "
+           "font-size: 10pt } .a { font-size: 11pt } .b { text-indent: 2em } .c { letter-spacing: .02em }",)
+    html = (f'<html lang="{lang}"><body>' + "".join(f'<p class="{name}">{text}</p>' for name in "-abc-")
+            + "</body></html>")
+    first = LineMemory("layout")
+    anew = write_pdf_part(html, [], tmp_path, [tmp_path], css_strings=css, lines=first)[0]
+    kept = first.dumps()
+    again = write_pdf_part(html, [], tmp_path, [tmp_path], css_strings=css, lines=LineMemory("layout", kept))[0]
+    assert len(LineMemory("layout", kept).given) == 4  # (the last paragraph is the first one again)
+    assert again == anew
+
+
 def _folios(pdf: Path) -> list[str]:
     """Each page's last line of text: its folio (the title page has none)."""
     return [next((line.strip() for line in reversed(page.splitlines()) if line.strip()), "")
@@ -404,3 +489,25 @@ def test_an_english_book_in_parts_embeds_each_face_once_and_draws_the_same_pages
         images[mode] = sorted(tmp_path.glob(f"{mode}-*.pgm"))
     assert len(images["always"]) == len(images["never"]) > 6
     assert all(a.read_bytes() == b.read_bytes() for a, b in zip(images["always"], images["never"]))
+
+
+def test_an_english_part_laid_out_again_takes_its_unchanged_paragraphs_lines_from_the_last_build(tmp_path,
+                                                                                                 monkeypatch):
+    """Justified Latin lines (word spaces, hyphens, runs of hyphenated lines) remembered as the
+    Chinese ones: the same bytes as weighing every line, far fewer lines laid out."""
+    paragraphs = _english_paragraphs()
+    root = book_project(tmp_path, "en", "always")
+    names = ["c1.md", "c2.md"]
+    (root / "source" / BOOK / "book.yaml").write_text(
+        "title: A Long Book\nlang: en\nchapters:\n" + "".join(f"  - {name}\n" for name in names), encoding="utf-8")
+    for number, name in enumerate(names, start=1):
+        body = "\n\n".join(f"## Part {number}.{k // 4 + 1}\n\n{text}" if k % 4 == 0 else text
+                           for k, text in enumerate(paragraphs[number::2]))
+        (root / "source" / BOOK / name).write_text(f"---\ntitle: Chapter {number}\n---\n\n{body}\n", encoding="utf-8")
+    build(root)
+
+    def edit(text: str) -> str:  # one paragraph's words changed
+        return text.replace(paragraphs[4], "A paragraph rewritten: " + paragraphs[4][::-1].swapcase(), 1)
+
+    fresh, again = _laid_out_again(root, "en", 2, edit, monkeypatch)
+    assert again < fresh / 2, (fresh, again)
