@@ -954,3 +954,37 @@ def test_templates_compiled_once_per_process_are_compiled_again_when_edited(tmp_
     assert [render(True), render(False), render(True)] == ["one 1: 2 left"] * 3
     template.write_text("two {{ x }}", encoding="utf-8")
     assert render(True) == render(False) == "two 1"
+
+
+def test_a_cjk_faces_charset_read_from_its_ranges_says_what_its_glyph_names_say(tmp_path):
+    """Whether a CID-keyed face's glyph ids are its CIDs (diglot.pdffonts: its subsets are cut to
+    their glyphs alone) is read from the charset's ranges, not from 65,000 glyph names: the same
+    answer as the names give, for the installed faces and for subsets whose glyphs were renumbered
+    (not their CIDs) or kept in place (their CIDs)."""
+    import io
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    from diglot.fonts import font_file
+    from diglot.pdffonts import _identity_charset, _name
+
+    def by_names(font) -> bool:
+        return all(name == _name(gid) for gid, name in enumerate(font.getGlyphOrder()))
+
+    path, index = font_file("zh-Hans", "serif")
+    data = Path(path).read_bytes()
+    face = TTFont(io.BytesIO(data), fontNumber=index, lazy=True)
+    assert _identity_charset(face) is True and by_names(TTFont(io.BytesIO(data), fontNumber=index, lazy=True))
+    answers = []
+    for retain in (False, True):
+        font = TTFont(io.BytesIO(data), fontNumber=index)
+        options = subset.Options(retain_gids=retain, desubroutinize=True)
+        cutter = subset.Subsetter(options)
+        cutter.populate(text="网络安全與信任")
+        cutter.subset(font)
+        out = io.BytesIO()
+        font.save(out)
+        cut = TTFont(io.BytesIO(out.getvalue()), lazy=True)
+        answers.append((_identity_charset(cut), by_names(TTFont(io.BytesIO(out.getvalue()), lazy=True))))
+    assert answers == [(False, False), (True, True)]
