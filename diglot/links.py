@@ -52,8 +52,9 @@ def check_internal_links(doc: Document, in_book: bool = False) -> None:
 
 def check_link_targets(text: str, doc: Document, path: Path, line: int | None) -> None:
     """The same check for one text, e.g. a translation at its catalogue's ``path:line``."""
-    known = set(anchors(doc))
-    for target in internal_targets(text):
+    wanted = internal_targets(text)
+    known = set(anchors(doc)) if wanted else set()  # (the document's anchors, only for a text that links)
+    for target in wanted:
         if target not in known:
             raise DiglotError(_message(target, doc), path, line)
 

@@ -9,6 +9,7 @@ Limits keep hostile sizes from hanging a build.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 from urllib.parse import unquote
@@ -33,8 +34,12 @@ def _parser():
 _MD = _parser()
 
 
-def targets(text: str) -> list[tuple[str, str]]:
-    """(kind, target) of every link and image in a segment's inline Markdown."""
+@lru_cache(maxsize=4096)
+def targets(text: str) -> tuple[tuple[str, str], ...]:
+    """(kind, target) of every link and image in a segment's inline Markdown (asked for twice of
+    each segment: its check, and its links' anchors)."""
+    if "[" not in text and "<" not in text:  # (no link, image or autolink without either)
+        return ()
     found = []
     stack = list(_MD.parseInline(text, {"footnotes": {"refs": {}}})[0].children or [])
     while stack:
@@ -44,7 +49,7 @@ def targets(text: str) -> list[tuple[str, str]]:
         elif token.type == "image":
             found.append(("image", token.attrs.get("src", "")))
         stack[:0] = token.children or []
-    return found
+    return tuple(found)
 
 
 def problem_with(kind: str, target: str) -> str | None:
@@ -117,6 +122,15 @@ def check_markup(text: str, path: Path, line: int) -> None:
                               "split it into paragraphs, or escape them", path, at(over))
 
 
+def within_markup_limits(text: str) -> bool:
+    """Whether every block of ``text`` (a whole source) is within check_markup's limits, told from
+    the text as it stands: a block's text is made of its lines, and leaving out code and escapes
+    only lowers its counts and splits its runs. False says nothing: check each block."""
+    if text.count("[") > MAX_BRACKETS or sum(text.count(mark) for mark in _EMPHASIS) > MAX_EMPHASIS:
+        return False
+    return all(run.end() - run.start() <= MAX_DELIMITER_RUN for run in _DELIMITER_RUN.finditer(text))
+
+
 #: Characters no text may hold: C0 and C1 controls but tab and newline (a form feed from
 #: pdftotext makes an EPUB that EPUBCheck rejects as fatal), lone surrogates, non-characters.
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -142,6 +156,8 @@ def has_reference_definition(text: str) -> bool:
     e-book's blocks whole, where it becomes a definition: the block vanishes and any
     '[words][label]' elsewhere turns into a link no check has seen.
     """
+    if "]:" not in text:  # (a label and its colon, with nothing between: CommonMark §4.7)
+        return False
     env: dict = {}
     _MD.parse(text, env)
     return bool(env.get("references"))

@@ -403,3 +403,32 @@ def test_long_runs_that_documents_hold_are_read(tmp_path):
     ]) + "\n"
     doc = read_document(write(tmp_path, text))
     assert any("*" * 150 in seg.text for seg in doc.segments)
+
+
+def test_a_source_within_the_markup_limits_as_a_whole_has_no_block_beyond_them():
+    """The blocks' markup limits (safety.check_markup) are read block by block only when the
+    whole source is beyond them: whenever the whole text passes, no block of it fails (checked
+    on texts of brackets, emphasis, code, escapes and containers, with limits made small)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    import diglot.safety
+    from diglot.safety import within_markup_limits
+    from diglot.source import _block_markup_limits
+
+    pieces = st.sampled_from(["[", "]", "*", "**", "_", "`", "``", "\\", "\\*", "\\[", " ", "\n", "\n\n", "> ", "- ",
+                              "1. ", "    ", "| a | b |\n|---|---|\n", "# ", "~", "^", "<", ":", "$", "{", "文"])
+
+    @settings(max_examples=400, deadline=None, derandomize=True, database=None)
+    @given(st.lists(pieces, max_size=80).map("".join))
+    def check(text: str) -> None:
+        if within_markup_limits(text):
+            assert _block_markup_limits(text, Path("x.md")) == []
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in (("MAX_BRACKETS", 4), ("MAX_DELIMITER_RUN", 3), ("MAX_EMPHASIS", 6)):
+            patch.setattr(diglot.safety, name, value)
+        check()
+        for over in ("[a[b[c[d[e", "a****b", "*a*b*c*d*e*f*"):  # five brackets, a run of four, seven marks
+            assert not within_markup_limits(over) and _block_markup_limits(over, Path("x.md"))
+        assert within_markup_limits("[a](b) *c*")
