@@ -70,3 +70,36 @@ def test_a_scheduler_and_two_workers_build_the_same_editions_as_the_local_execut
                 f"{rel} differs between the local executor and the Dask cluster"
         rel = f"{lang}/{SLUG}.pdf"
         assert pdf_text(local / "output" / rel) == pdf_text(remote / "output" / rel), f"{rel} text differs"
+
+
+def test_a_book_in_parts_built_on_the_cluster_is_the_local_book_before_and_after_an_edit(dask_cluster, tmp_path):
+    """A book laid out in parts on the cluster: its parts are jobs like any other, and the join
+    one more; the lines each part keeps (diglot.pdf.LineMemory) travel with its job. The same PDF
+    bytes as the local executor's, cold and after an edit to one chapter."""
+    from test_parts import BOOK, _paragraphs, book_project
+
+    paragraphs = _paragraphs()
+    roots = {}
+    for name in ("local", "cluster"):
+        root = book_project(tmp_path / name, "zh-Hans", "always")
+        chapters = [f"c{number}.md" for number in range(1, 4)]
+        (root / "source" / BOOK / "book.yaml").write_text(
+            "title: 长文档\nlang: zh-Hans\nchapters:\n" + "".join(f"  - {c}\n" for c in chapters), encoding="utf-8")
+        for number, chapter in enumerate(chapters, start=1):
+            body = "\n\n".join(f"## 小节 {number}.{k // 4 + 1}\n\n{text}" if k % 4 == 0 else text
+                               for k, text in enumerate(paragraphs[number * 5:number * 5 + 16]))
+            (root / "source" / BOOK / chapter).write_text(f"---\ntitle: 第{number}部分\n---\n\n{body}\n",
+                                                          encoding="utf-8")
+        roots[name] = root
+    cluster = ("--executor", "dask", "--scheduler", dask_cluster)
+    for edit in (False, True):
+        for name, root in roots.items():
+            if edit:
+                chapter = root / "source" / BOOK / "c2.md"
+                chapter.write_text(chapter.read_text(encoding="utf-8").replace("## 小节 2.2", "新增一句。\n\n## 小节 2.2"),
+                                   encoding="utf-8")
+            _build(root, *(cluster if name == "cluster" else ()))
+        made = {name: (root / "output" / "zh-Hans" / f"{BOOK}.pdf").read_bytes() for name, root in roots.items()}
+        assert made["local"] == made["cluster"], f"the book differs ({'after the edit' if edit else 'cold'})"
+        lines = roots["cluster"] / "output" / ".diglot" / "parts" / "zh-Hans" / BOOK / "002.lines.json"
+        assert lines.stat().st_size > 100  # (kept on the machine that writes the outputs)
