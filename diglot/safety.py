@@ -9,7 +9,6 @@ Limits keep hostile sizes from hanging a build.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 from urllib.parse import unquote
@@ -34,10 +33,8 @@ def _parser():
 _MD = _parser()
 
 
-@lru_cache(maxsize=4096)
 def targets(text: str) -> tuple[tuple[str, str], ...]:
-    """(kind, target) of every link and image in a segment's inline Markdown (asked for twice of
-    each segment: its check, and its links' anchors)."""
+    """(kind, target) of every link and image in a segment's inline Markdown."""
     if "[" not in text and "<" not in text:  # (no link, image or autolink without either)
         return ()
     found = []
